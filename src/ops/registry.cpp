@@ -1,0 +1,39 @@
+// Lookup of operators by name, derived from op_list.def.
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "ops/kernel.h"
+
+namespace ledge::op_registry {
+#define LEDGE_OP(Name) const ::ledge::OpKernel& Name();
+#include "ops/op_list.def"
+#undef LEDGE_OP
+}  // namespace ledge::op_registry
+
+namespace ledge {
+
+namespace {
+using Getter = const OpKernel& (*)();
+constexpr Getter kOps[] = {
+#define LEDGE_OP(Name) &op_registry::Name,
+#include "ops/op_list.def"
+#undef LEDGE_OP
+};
+}  // namespace
+
+const OpKernel* find_op(const std::string& domain, const std::string& op_type) {
+  if (!domain.empty() && domain != "ai.onnx") return nullptr;
+  for (Getter g : kOps)
+    if (op_type == g().name) return &g();
+  return nullptr;
+}
+
+std::vector<std::string> implemented_ops() {
+  std::vector<std::string> names;
+  for (Getter g : kOps) names.emplace_back(g().name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace ledge

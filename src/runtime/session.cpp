@@ -1,0 +1,171 @@
+#include "runtime/session.h"
+
+#include <unordered_map>
+
+#include "ir/verifier.h"
+#include "runtime/infer_types.h"
+#include "runtime/run_node.h"
+
+namespace ledge {
+
+namespace {
+
+// Values visible while running a graph: its own, then those of enclosing graphs.
+struct Scope {
+  std::unordered_map<std::string, Tensor> values;
+  const Scope* parent = nullptr;
+
+  const Tensor* find(const std::string& name) const {
+    for (const Scope* s = this; s; s = s->parent) {
+      auto it = s->values.find(name);
+      if (it != s->values.end()) return &it->second;
+    }
+    return nullptr;
+  }
+};
+
+Status resolve_ops(const Graph& graph) {
+  for (const Node& node : graph.nodes) {
+    if (!find_op(node.domain, node.op_type))
+      return unsupported("node " + node.label() + ": operator " +
+                         (node.domain.empty() ? "" : node.domain + ".") + node.op_type +
+                         " is not implemented");
+    for (const auto& [k, v] : node.attributes) {
+      if (auto g = std::get_if<std::shared_ptr<Graph>>(&v)) {
+        if (*g) LEDGE_TRY(resolve_ops(**g));
+      } else if (auto gs = std::get_if<std::vector<std::shared_ptr<Graph>>>(&v)) {
+        for (const auto& sg : *gs)
+          if (sg) LEDGE_TRY(resolve_ops(*sg));
+      }
+    }
+  }
+  return Status();
+}
+
+// Index of the last node that reads each value, so it can be released right after.
+std::unordered_map<std::string, size_t> last_uses(const Graph& graph) {
+  std::unordered_map<std::string, size_t> last;
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    for (const auto& r : node_reads(graph.nodes[i])) last[r] = i;
+  for (const auto& o : graph.outputs) last[o.name] = graph.nodes.size();
+  return last;
+}
+
+struct Executor {
+  int64_t opset;
+  const RunOptions* options;
+
+  // Runs `graph` with `inputs` bound to its declared inputs in order (subgraphs) or by
+  // name (main graph, via scope.values prefilled by the caller).
+  Expected<std::vector<Tensor>> run_graph(const Graph& graph, Scope& scope, bool observe) const {
+    for (const auto& [name, t] : graph.initializers)
+      if (!scope.values.count(name)) scope.values.emplace(name, t);
+    const auto last = last_uses(graph);
+    SubgraphRunner runner =
+        [this, &scope](const Graph& g,
+                       const std::vector<Tensor>& inputs) -> Expected<std::vector<Tensor>> {
+      Scope inner;
+      inner.parent = &scope;
+      for (size_t i = 0; i < g.inputs.size() && i < inputs.size(); ++i)
+        inner.values[g.inputs[i].name] = inputs[i];
+      return run_graph(g, inner, false);
+    };
+    std::vector<const Tensor*> in_ptrs;
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      const Node& node = graph.nodes[i];
+      const OpKernel* op = find_op(node.domain, node.op_type);
+      if (!op) return unsupported("node " + node.label() + ": operator is not implemented");
+      in_ptrs.clear();
+      for (const auto& name : node.inputs) {
+        if (name.empty()) {
+          in_ptrs.push_back(nullptr);
+          continue;
+        }
+        const Tensor* t = scope.find(name);
+        if (!t)
+          return invalid_model("node " + node.label() + ": input '" + name + "' has no value");
+        in_ptrs.push_back(t);
+      }
+      auto outs = run_node(*op, node, opset, in_ptrs, &runner);
+      if (!outs) return std::move(outs).error();
+      for (size_t k = 0; k < node.outputs.size(); ++k) {
+        if (node.outputs[k].empty()) continue;
+        if (observe && options->observer) options->observer(node, node.outputs[k], (*outs)[k]);
+        scope.values[node.outputs[k]] = std::move((*outs)[k]);
+      }
+      // Release values whose last reader was this node (only this graph's own values).
+      for (const auto& r : node_reads(node)) {
+        auto it = last.find(r);
+        if (it != last.end() && it->second == i) scope.values.erase(r);
+      }
+    }
+    std::vector<Tensor> results;
+    for (const auto& o : graph.outputs) {
+      const Tensor* t = scope.find(o.name);
+      if (!t) return invalid_model("graph output '" + o.name + "' was not computed");
+      results.push_back(*t);
+    }
+    return results;
+  }
+};
+
+}  // namespace
+
+Status check_feed(const ValueInfo& info, const Tensor& t) {
+  if (info.type.dtype != DType::kUndefined && t.dtype() != info.type.dtype)
+    return invalid_argument("input '" + info.name + "' must be " +
+                            std::string(dtype_name(info.type.dtype)) + ", got " +
+                            std::string(dtype_name(t.dtype())));
+  if (info.type.shape) {
+    const auto& s = *info.type.shape;
+    bool ok = s.size() == t.shape().size();
+    for (size_t i = 0; ok && i < s.size(); ++i) ok = s[i] < 0 || s[i] == t.shape()[i];
+    if (!ok)
+      return invalid_argument("input '" + info.name + "' must have shape " + info.type.to_string() +
+                              ", got " + shape_to_string(t.shape()));
+  }
+  return Status();
+}
+
+Expected<std::unique_ptr<Session>> Session::create(std::shared_ptr<Model> model,
+                                                   SessionOptions options) {
+  if (!model) return invalid_argument("no model");
+  Graph& graph = model->graph;
+  LEDGE_TRY(verify_graph(graph));
+  LEDGE_TRY(resolve_ops(graph));
+  LEDGE_TRY(apply_shape_overrides(graph, options.shape_overrides));
+  const int64_t opset = model->opset("");
+  LEDGE_TRY(infer_types(graph, opset));
+
+  std::unique_ptr<Session> s(new Session());
+  s->model_ = std::move(model);
+  s->opset_ = opset;
+  for (const auto& in : graph.inputs)
+    if (!graph.initializers.count(in.name)) s->inputs_.push_back(in);
+  for (const auto& out : graph.outputs) {
+    ValueInfo info = out;
+    auto it = graph.value_types.find(out.name);
+    if (info.type.dtype == DType::kUndefined && it != graph.value_types.end())
+      info.type = it->second;
+    s->outputs_.push_back(std::move(info));
+  }
+  return s;
+}
+
+Expected<std::vector<Tensor>> Session::run(const std::map<std::string, Tensor>& feeds,
+                                           const RunOptions& options) const {
+  const Graph& graph = model_->graph;
+  Scope scope;
+  for (const auto& [name, t] : feeds) {
+    const ValueInfo* info = graph.find_input(name);
+    if (!info) return invalid_argument("the model has no input named '" + name + "'");
+    LEDGE_TRY(check_feed(*info, t));
+    scope.values[name] = t;
+  }
+  for (const auto& in : inputs_)
+    if (!feeds.count(in.name)) return invalid_argument("input '" + in.name + "' was not given");
+  Executor ex{opset_, &options};
+  return ex.run_graph(graph, scope, true);
+}
+
+}  // namespace ledge

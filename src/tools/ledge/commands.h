@@ -1,0 +1,13 @@
+// One function per subcommand, each in its own file; main.cpp lists them.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace ledge::cli {
+
+// Each adder registers its subcommand; the callback it stores sets `exit_code`.
+void add_run_command(CLI::App& app, int& exit_code);
+void add_inspect_command(CLI::App& app, int& exit_code);
+
+}  // namespace ledge::cli

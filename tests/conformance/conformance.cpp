@@ -1,0 +1,249 @@
+// Runs the ONNX backend test suite (Debian's libonnx-testdata) through the importer and the
+// reference executor, and compares with the expected outputs.
+//
+//   ledge_conformance --data /usr/share/libonnx-testdata/data
+//                     [--expected tests/conformance/expected_passes.txt]
+//                     [--write-expected FILE] [--filter SUBSTRING] [--verbose]
+//
+// Each test ends as passed, failed (wrong numbers or an error other than "unsupported")
+// or unsupported. With --expected, any listed test that does not pass is a regression and
+// the exit status is 1. The last line is "N passed, N failed, N skipped".
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "onnx/import.h"
+#include "runtime/session.h"
+
+namespace fs = std::filesystem;
+using namespace ledge;
+
+namespace {
+
+enum class Outcome { kPassed, kFailed, kUnsupported };
+
+struct Tolerance {
+  double rtol = 1e-3;
+  double atol = 1e-5;
+};
+
+// Tests whose reference outputs need a looser tolerance, with the reason.
+Tolerance tolerance_for(const std::string& test) {
+  Tolerance t;
+  // Accumulations over long sequences or float16 data round differently.
+  if (test.find("fp16") != std::string::npos || test.find("float16") != std::string::npos ||
+      test.find("FLOAT16") != std::string::npos)
+    t = {1e-2, 1e-3};
+  return t;
+}
+
+std::vector<fs::path> numbered_files(const fs::path& dir, const std::string& prefix) {
+  std::vector<std::pair<int, fs::path>> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 && e.path().extension() == ".pb")
+      files.emplace_back(std::atoi(name.c_str() + prefix.size()), e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<fs::path> out;
+  for (auto& f : files) out.push_back(f.second);
+  return out;
+}
+
+// Returns "" when equal, else a description of the first mismatch.
+std::string compare(const Tensor& got, const Tensor& want, const Tolerance& tol) {
+  if (got.dtype() != want.dtype())
+    return "dtype " + std::string(dtype_name(got.dtype())) +
+           " != " + std::string(dtype_name(want.dtype()));
+  if (got.shape() != want.shape())
+    return "shape " + shape_to_string(got.shape()) + " != " + shape_to_string(want.shape());
+  const bool is_float = dtype_is_float(got.dtype());
+  for (int64_t i = 0; i < got.numel(); ++i) {
+    if (is_float) {
+      const double g = got.as_double(i), w = want.as_double(i);
+      if (std::isnan(w) && std::isnan(g)) continue;
+      if (std::isinf(w) && g == w) continue;
+      if (!(std::fabs(g - w) <= tol.atol + tol.rtol * std::fabs(w)))
+        return "element " + std::to_string(i) + ": " + std::to_string(g) +
+               " != " + std::to_string(w);
+    } else if (got.as_int64(i) != want.as_int64(i) ||
+               (got.dtype() == DType::kUInt64 &&
+                got.data<uint64_t>()[i] != want.data<uint64_t>()[i])) {
+      return "element " + std::to_string(i) + ": " + std::to_string(got.as_int64(i)) +
+             " != " + std::to_string(want.as_int64(i));
+    }
+  }
+  return "";
+}
+
+Outcome run_test(const fs::path& dir, std::string& why) {
+  auto model = import_onnx_file((dir / "model.onnx").string());
+  if (!model) {
+    why = model.error().message();
+    return model.error().code() == ErrorCode::kUnsupported ? Outcome::kUnsupported
+                                                           : Outcome::kFailed;
+  }
+  auto session = Session::create(*model);
+  if (!session) {
+    why = session.error().message();
+    return session.error().code() == ErrorCode::kUnsupported ? Outcome::kUnsupported
+                                                             : Outcome::kFailed;
+  }
+  const Tolerance tol = tolerance_for(dir.filename().string());
+  std::vector<fs::path> sets;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0)
+      sets.push_back(e.path());
+  std::sort(sets.begin(), sets.end());
+  if (sets.empty()) {
+    why = "no test data";
+    return Outcome::kUnsupported;
+  }
+  const auto& graph = (*session)->model().graph;
+  for (const auto& set : sets) {
+    std::map<std::string, Tensor> feeds;
+    auto inputs = numbered_files(set, "input_");
+    // Inputs are numbered in the order of the graph's inputs that are not initializers,
+    // except that some tests also feed initializer-backed inputs: match by position in
+    // the full list when the counts say so.
+    std::vector<std::string> names;
+    for (const auto& in : graph.inputs)
+      if (!graph.initializers.count(in.name)) names.push_back(in.name);
+    if (inputs.size() != names.size()) {
+      names.clear();
+      for (const auto& in : graph.inputs) names.push_back(in.name);
+    }
+    if (inputs.size() > names.size()) {
+      why = "more input files than model inputs";
+      return Outcome::kFailed;
+    }
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      auto t = read_tensor_pb(inputs[i].string());
+      if (!t) {
+        why = t.error().message();
+        return t.error().code() == ErrorCode::kUnsupported ? Outcome::kUnsupported
+                                                           : Outcome::kFailed;
+      }
+      feeds[names[i]] = std::move(*t);
+    }
+    auto outputs = (*session)->run(feeds);
+    if (!outputs) {
+      why = outputs.error().message();
+      return outputs.error().code() == ErrorCode::kUnsupported ? Outcome::kUnsupported
+                                                               : Outcome::kFailed;
+    }
+    auto expected = numbered_files(set, "output_");
+    if (expected.size() != outputs->size()) {
+      why = "produced " + std::to_string(outputs->size()) + " outputs, expected " +
+            std::to_string(expected.size());
+      return Outcome::kFailed;
+    }
+    for (size_t i = 0; i < expected.size(); ++i) {
+      auto want = read_tensor_pb(expected[i].string());
+      if (!want) {
+        why = want.error().message();
+        return want.error().code() == ErrorCode::kUnsupported ? Outcome::kUnsupported
+                                                              : Outcome::kFailed;
+      }
+      std::string diff = compare((*outputs)[i], *want, tol);
+      if (!diff.empty()) {
+        why = "output " + std::to_string(i) + ": " + diff;
+        return Outcome::kFailed;
+      }
+    }
+  }
+  return Outcome::kPassed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string data = "/usr/share/libonnx-testdata/data";
+  std::string expected_file, write_file, filter;
+  bool verbose = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--data")
+      data = next();
+    else if (a == "--expected")
+      expected_file = next();
+    else if (a == "--write-expected")
+      write_file = next();
+    else if (a == "--filter")
+      filter = next();
+    else if (a == "--verbose" || a == "-v")
+      verbose = true;
+    else {
+      std::fprintf(stderr, "unknown argument %s\n", a.c_str());
+      return 2;
+    }
+  }
+  if (!fs::is_directory(data)) {
+    std::fprintf(stderr, "no test data at %s (install libonnx-testdata)\n", data.c_str());
+    return 2;
+  }
+  const char* kSuites[] = {"node", "pytorch-converted", "pytorch-operator", "simple"};
+  std::set<std::string> passed_names;
+  std::map<std::string, std::array<int, 3>> counts;
+  int total[3] = {0, 0, 0};
+  for (const char* suite : kSuites) {
+    const fs::path root = fs::path(data) / suite;
+    if (!fs::is_directory(root)) continue;
+    std::vector<fs::path> tests;
+    for (const auto& e : fs::directory_iterator(root))
+      if (e.is_directory()) tests.push_back(e.path());
+    std::sort(tests.begin(), tests.end());
+    for (const auto& t : tests) {
+      const std::string id = std::string(suite) + "/" + t.filename().string();
+      if (!filter.empty() && id.find(filter) == std::string::npos) continue;
+      std::string why;
+      const Outcome o = run_test(t, why);
+      const int k = static_cast<int>(o);
+      ++counts[suite][k];
+      ++total[k];
+      if (o == Outcome::kPassed) passed_names.insert(id);
+      if (verbose || (o == Outcome::kFailed && !filter.empty()))
+        std::printf("%-10s %s%s%s\n",
+                    o == Outcome::kPassed   ? "PASS"
+                    : o == Outcome::kFailed ? "FAIL"
+                                            : "UNSUPPORTED",
+                    id.c_str(), why.empty() ? "" : ": ", why.c_str());
+    }
+  }
+  for (const auto& [suite, c] : counts)
+    std::printf("%-18s passed %4d  failed %4d  unsupported %4d\n", suite.c_str(), c[0], c[1], c[2]);
+
+  int regressions = 0;
+  if (!expected_file.empty()) {
+    std::ifstream in(expected_file);
+    if (!in) {
+      std::fprintf(stderr, "cannot read %s\n", expected_file.c_str());
+      return 2;
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      if (!filter.empty() && line.find(filter) == std::string::npos) continue;
+      if (!passed_names.count(line)) {
+        std::printf("REGRESSION %s\n", line.c_str());
+        ++regressions;
+      }
+    }
+  }
+  if (!write_file.empty()) {
+    std::ofstream out(write_file);
+    out << "# ONNX backend tests that must pass; written by ledge_conformance --write-expected\n";
+    for (const auto& n : passed_names) out << n << "\n";
+  }
+  std::printf("conformance: %d passed, %d failed, %d unsupported, %d regressions\n", total[0],
+              total[1], total[2], regressions);
+  return regressions ? 1 : 0;
+}
