@@ -174,9 +174,8 @@ Status infer_clip(InferContext& c) {
   LEDGE_TRY(require_input(c, 0));
   for (size_t i = 1; i <= 2; ++i) {
     if (!c.has_input(i) || !c.input_type(i).is_static()) continue;
-    int64_t n = 1;
-    for (int64_t d : *c.input_type(i).shape) n *= d;
-    if (n != 1)
+    const auto& dims = *c.input_type(i).shape;
+    if (!std::all_of(dims.begin(), dims.end(), [](int64_t d) { return d == 1; }))
       return c.fail(std::string(i == 1 ? "min" : "max") + " must be a scalar, got " +
                     c.input_type(i).to_string());
   }

@@ -81,7 +81,7 @@ inline Expected<std::vector<int64_t>> align_b_at_axis(const NodeContext& c, size
   const int64_t rb = static_cast<int64_t>(b.size());
   int64_t axis = c.attr_int("axis", 0);
   if (axis < 0) axis += ra;
-  if (axis < 0 || axis + rb > ra)
+  if (axis < 0 || axis > ra - rb)
     return c.fail("legacy broadcast axis " + std::to_string(c.attr_int("axis", 0)) +
                   " does not fit B of rank " + std::to_string(rb) + " into A of rank " +
                   std::to_string(ra));
