@@ -12,7 +12,7 @@ Status infer_arg(InferContext& c) {
   const bool keep = c.attr_int("keepdims", 1) != 0;
   if (!in) return c.set_output_unknown(0, DType::kInt64);
   const int64_t rank = static_cast<int64_t>(in->size());
-  LEDGE_ASSIGN(int64_t axis, normalize_axis(c.attr_int("axis", 0), rank));
+  LEDGE_ASSIGN(int64_t axis, node_axis(c, c.attr_int("axis", 0), rank));
   if (rank == 0) return c.fail("data must have rank 1 or more");
   if ((*in)[static_cast<size_t>(axis)] == 0) return c.fail("cannot reduce an empty axis");
   std::vector<int64_t> out = *in;
@@ -27,7 +27,7 @@ template <bool kMax>
 Status run_arg(KernelContext& c) {
   const Tensor& x = c.input(0);
   Tensor& y = c.output(0);
-  LEDGE_ASSIGN(int64_t axis, normalize_axis(c.attr_int("axis", 0), x.rank()));
+  LEDGE_ASSIGN(int64_t axis, node_axis(c, c.attr_int("axis", 0), x.rank()));
   const bool last = c.attr_int("select_last_index", 0) != 0;
   const size_t a = static_cast<size_t>(axis);
   const int64_t outer = dims_product(x.shape(), 0, a);

@@ -15,7 +15,7 @@ Status infer_compress(InferContext& c) {
   if (!c.has_attr("axis")) return c.set_output_unknown(0, dtype, 1);
   const auto* in = input_shape(c, 0);
   if (!in) return c.set_output_unknown(0, dtype);
-  LEDGE_ASSIGN(int64_t axis, normalize_axis(c.attr_int("axis"), static_cast<int64_t>(in->size())));
+  LEDGE_ASSIGN(int64_t axis, node_axis(c, c.attr_int("axis"), static_cast<int64_t>(in->size())));
   std::vector<int64_t> out = *in;
   out[static_cast<size_t>(axis)] = -1;
   return c.set_output(0, TensorType{dtype, out});
@@ -28,7 +28,7 @@ Status run_compress(KernelContext& c) {
   Shape xs = flat ? Shape{x.numel()} : x.shape();
   int64_t axis = 0;
   if (!flat) {
-    LEDGE_ASSIGN(axis, normalize_axis(c.attr_int("axis"), x.rank()));
+    LEDGE_ASSIGN(axis, node_axis(c, c.attr_int("axis"), x.rank()));
   }
   const size_t a = static_cast<size_t>(axis);
   const int64_t dim = xs[a];
@@ -37,8 +37,8 @@ Status run_compress(KernelContext& c) {
   for (int64_t i = 0; i < cond.numel(); ++i) {
     if (!pc[i]) continue;
     if (i >= dim)
-      return c.fail("condition selects entry " + std::to_string(i) + " of an axis of size " +
-                    std::to_string(dim));
+      return bad_input(c, "condition selects entry " + std::to_string(i) + " of an axis of size " +
+                              std::to_string(dim));
     keep.push_back(i);
   }
   Shape out = xs;

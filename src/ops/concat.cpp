@@ -31,7 +31,7 @@ Status infer_concat(InferContext& c) {
   LEDGE_ASSIGN(int64_t axis, concat_axis(c));
   if (rank < 0) return c.set_output_unknown(0, dtype);
   if (rank == 0) return c.fail("cannot concatenate scalars");
-  LEDGE_ASSIGN(axis, normalize_axis(axis, rank));
+  LEDGE_ASSIGN(axis, node_axis(c, axis, rank));
   std::vector<int64_t> out(static_cast<size_t>(rank), -1);
   int64_t sum = 0;
   for (size_t i = 0; i < c.num_inputs(); ++i) {
@@ -62,7 +62,7 @@ Status infer_concat(InferContext& c) {
 Status run_concat(KernelContext& c) {
   Tensor& y = c.output(0);
   LEDGE_ASSIGN(int64_t axis, concat_axis(c));
-  LEDGE_ASSIGN(axis, normalize_axis(axis, y.rank()));
+  LEDGE_ASSIGN(axis, node_axis(c, axis, y.rank()));
   const size_t a = static_cast<size_t>(axis);
   const int64_t outer = dims_product(y.shape(), 0, a);
   const int64_t inner = dims_product(y.shape(), a + 1, y.shape().size());

@@ -13,7 +13,7 @@ Status infer_cum_sum(InferContext& c) {
   if (dtype == DType::kBool) return c.fail("CumSum does not take bool inputs");
   if (const Tensor* a = known_value(c, 1)) {
     if (a->numel() != 1) return c.fail("axis must be a scalar");
-    if (c.input_rank(0) >= 0) LEDGE_TRY(normalize_axis(a->as_int64(0), c.input_rank(0)));
+    if (c.input_rank(0) >= 0) LEDGE_TRY(node_axis(c, a->as_int64(0), c.input_rank(0)));
   }
   return c.set_output(0, c.input_type(0));
 }
@@ -22,7 +22,7 @@ Status run_cum_sum(KernelContext& c) {
   const Tensor& x = c.input(0);
   Tensor& y = c.output(0);
   if (x.rank() == 0) return c.fail("input must have rank 1 or more");
-  LEDGE_ASSIGN(int64_t axis, normalize_axis(c.input(1).as_int64(0), x.rank()));
+  LEDGE_ASSIGN(int64_t axis, node_axis(c, c.input(1).as_int64(0), x.rank()));
   const bool exclusive = c.attr_int("exclusive", 0) != 0;
   const bool reverse = c.attr_int("reverse", 0) != 0;
   const size_t a = static_cast<size_t>(axis);

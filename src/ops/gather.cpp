@@ -19,7 +19,7 @@ Status infer_gather(InferContext& c) {
   }
   if (data->empty()) return c.fail("data must have rank 1 or more");
   LEDGE_ASSIGN(int64_t axis,
-               normalize_axis(c.attr_int("axis", 0), static_cast<int64_t>(data->size())));
+               node_axis(c, c.attr_int("axis", 0), static_cast<int64_t>(data->size())));
   const size_t a = static_cast<size_t>(axis);
   std::vector<int64_t> out(data->begin(), data->begin() + axis);
   out.insert(out.end(), ind->begin(), ind->end());
@@ -36,7 +36,7 @@ Status run_gather(KernelContext& c) {
   const Tensor& x = c.input(0);
   const Tensor& ind = c.input(1);
   Tensor& y = c.output(0);
-  LEDGE_ASSIGN(int64_t axis, normalize_axis(c.attr_int("axis", 0), x.rank()));
+  LEDGE_ASSIGN(int64_t axis, node_axis(c, c.attr_int("axis", 0), x.rank()));
   const size_t a = static_cast<size_t>(axis);
   const int64_t outer = dims_product(x.shape(), 0, a);
   const int64_t dim = x.shape()[a];

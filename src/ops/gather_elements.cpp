@@ -18,7 +18,7 @@ Status infer_gather_elements(InferContext& c) {
       return c.fail("indices have rank " + std::to_string(ind->size()) + ", data has rank " +
                     std::to_string(data->size()));
     if (data->empty()) return c.fail("data must have rank 1 or more");
-    LEDGE_TRY(normalize_axis(c.attr_int("axis", 0), static_cast<int64_t>(data->size())));
+    LEDGE_TRY(node_axis(c, c.attr_int("axis", 0), static_cast<int64_t>(data->size())));
   }
   return c.set_output(0, TensorType{dtype, *ind});
 }
@@ -27,7 +27,7 @@ Status run_gather_elements(KernelContext& c) {
   const Tensor& x = c.input(0);
   const Tensor& ind = c.input(1);
   Tensor& y = c.output(0);
-  LEDGE_ASSIGN(int64_t axis, normalize_axis(c.attr_int("axis", 0), x.rank()));
+  LEDGE_ASSIGN(int64_t axis, node_axis(c, c.attr_int("axis", 0), x.rank()));
   const size_t a = static_cast<size_t>(axis);
   for (size_t d = 0; d < x.shape().size(); ++d)
     if (d != a && ind.shape()[d] > x.shape()[d])

@@ -28,7 +28,7 @@ Status infer_one_hot(InferContext& c) {
   const auto* in = input_shape(c, 0);
   if (!in) return c.set_output_unknown(0, dtype);
   const int64_t rank = static_cast<int64_t>(in->size()) + 1;
-  LEDGE_ASSIGN(int64_t axis, normalize_axis(c.attr_int("axis", -1), rank));
+  LEDGE_ASSIGN(int64_t axis, node_axis(c, c.attr_int("axis", -1), rank));
   int64_t depth = -1;
   if (const Tensor* d = known_value(c, 1)) {
     LEDGE_ASSIGN(depth, depth_of(c, *d));
@@ -43,7 +43,7 @@ Status run_one_hot(KernelContext& c) {
   const Tensor& values = c.input(2);
   Tensor& y = c.output(0);
   LEDGE_ASSIGN(int64_t depth, depth_of(c, c.input(1)));
-  LEDGE_ASSIGN(int64_t axis, normalize_axis(c.attr_int("axis", -1), y.rank()));
+  LEDGE_ASSIGN(int64_t axis, node_axis(c, c.attr_int("axis", -1), y.rank()));
   const int64_t outer = dims_product(ind.shape(), 0, static_cast<size_t>(axis));
   const int64_t inner = dims_product(ind.shape(), static_cast<size_t>(axis), ind.shape().size());
   return dispatch_word(y.dtype(), [&]<class W>() {

@@ -44,8 +44,8 @@ Status run_reverse_sequence(KernelContext& c) {
   for (int64_t b = 0; b < batch; ++b) {
     const int64_t len = lens.data<int64_t>()[b];
     if (len < 0 || len > time)
-      return c.fail("sequence length " + std::to_string(len) + " is out of range [0, " +
-                    std::to_string(time) + "]");
+      return bad_input(c, "sequence length " + std::to_string(len) + " is out of range [0, " +
+                              std::to_string(time) + "]");
     for (int64_t t = 0; t < time; ++t) {
       const int64_t src = t < len ? len - 1 - t : t;
       const int64_t to = b * st[ba] + t * st[ta];

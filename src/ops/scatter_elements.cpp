@@ -21,7 +21,7 @@ Status infer_scatter_elements(InferContext& c) {
   const auto* upd = input_shape(c, 2);
   if (data) {
     if (data->empty()) return c.fail("data must have rank 1 or more");
-    LEDGE_TRY(normalize_axis(c.attr_int("axis", 0), static_cast<int64_t>(data->size())));
+    LEDGE_TRY(node_axis(c, c.attr_int("axis", 0), static_cast<int64_t>(data->size())));
     if ((ind && ind->size() != data->size()) || (upd && upd->size() != data->size()))
       return c.fail("data, indices and updates must have the same rank");
   }
@@ -40,7 +40,7 @@ Status run_scatter_elements(KernelContext& c) {
   const Tensor& upd = c.input(2);
   Tensor& y = c.output(0);
   LEDGE_ASSIGN(Reduction red, scatter_reduction(c));
-  LEDGE_ASSIGN(int64_t axis, normalize_axis(c.attr_int("axis", 0), x.rank()));
+  LEDGE_ASSIGN(int64_t axis, node_axis(c, c.attr_int("axis", 0), x.rank()));
   const size_t a = static_cast<size_t>(axis);
   for (size_t d = 0; d < x.shape().size(); ++d)
     if (d != a && ind.shape()[d] > x.shape()[d])

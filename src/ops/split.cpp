@@ -64,7 +64,7 @@ Status infer_split(InferContext& c) {
     return Status();
   }
   const int64_t rank = static_cast<int64_t>(in->size());
-  LEDGE_ASSIGN(int64_t axis, normalize_axis(c.attr_int("axis", 0), rank));
+  LEDGE_ASSIGN(int64_t axis, node_axis(c, c.attr_int("axis", 0), rank));
   if (rank == 0) return c.fail("cannot split a scalar");
   LEDGE_ASSIGN(auto sizes, split_sizes(c, (*in)[static_cast<size_t>(axis)]));
   for (size_t i = 0; i < c.num_outputs(); ++i) {
@@ -77,7 +77,7 @@ Status infer_split(InferContext& c) {
 
 Status run_split(KernelContext& c) {
   const Tensor& x = c.input(0);
-  LEDGE_ASSIGN(int64_t axis, normalize_axis(c.attr_int("axis", 0), x.rank()));
+  LEDGE_ASSIGN(int64_t axis, node_axis(c, c.attr_int("axis", 0), x.rank()));
   const size_t a = static_cast<size_t>(axis);
   const int64_t outer = dims_product(x.shape(), 0, a);
   const int64_t inner = dims_product(x.shape(), a + 1, x.shape().size());

@@ -141,13 +141,26 @@ inline Expected<std::vector<int64_t>> normalize_axes(const NodeContext& c,
   return axes;
 }
 
+// An error in the values of a node's inputs (an index out of range, a bad sequence length),
+// which only the data can reveal: the caller's input is at fault rather than the model.
+inline Error bad_input(const NodeContext& c, const std::string& message) {
+  return invalid_argument("node " + c.node().label() + ": " + message);
+}
+
 // Checks an index read from a tensor against a dimension and maps negative indices.
 inline Expected<int64_t> checked_index(const NodeContext& c, int64_t index, int64_t dim,
                                        const char* what = "index") {
   if (index < -dim || index >= dim)
-    return c.fail(std::string(what) + " " + std::to_string(index) + " is out of range [" +
-                  std::to_string(-dim) + ", " + std::to_string(dim - 1) + "]");
+    return bad_input(c, std::string(what) + " " + std::to_string(index) + " is out of range [" +
+                            std::to_string(-dim) + ", " + std::to_string(dim - 1) + "]");
   return index < 0 ? index + dim : index;
+}
+
+// normalize_axis with the node named in the error.
+inline Expected<int64_t> node_axis(const NodeContext& c, int64_t axis, int64_t rank) {
+  auto a = normalize_axis(axis, rank);
+  if (!a) return c.fail(a.error().message());
+  return a;
 }
 
 // Product of dims[begin, end).

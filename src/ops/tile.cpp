@@ -14,7 +14,7 @@ Expected<std::optional<std::vector<int64_t>>> repeats_of(const InferContext& c, 
     auto axis = known_ints(c, 2);
     if (!axis) return Result();
     if (r->size() != 1 || axis->size() != 1) return c.fail("tiles and axis must be scalars");
-    LEDGE_ASSIGN(int64_t a, normalize_axis((*axis)[0], rank));
+    LEDGE_ASSIGN(int64_t a, node_axis(c, (*axis)[0], rank));
     std::vector<int64_t> v(static_cast<size_t>(rank), 1);
     v[static_cast<size_t>(a)] = (*r)[0];
     r = v;

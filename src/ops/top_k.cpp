@@ -34,7 +34,7 @@ Status infer_top_k(InferContext& c) {
     return c.set_output_unknown(1, DType::kInt64);
   }
   const int64_t rank = static_cast<int64_t>(in->size());
-  LEDGE_ASSIGN(int64_t axis, normalize_axis(c.attr_int("axis", -1), rank));
+  LEDGE_ASSIGN(int64_t axis, node_axis(c, c.attr_int("axis", -1), rank));
   if (rank == 0) return c.fail("X must have rank 1 or more");
   std::vector<int64_t> out = *in;
   const int64_t dim = out[static_cast<size_t>(axis)];
@@ -54,7 +54,7 @@ Status run_top_k(KernelContext& c) {
   Tensor& values = c.output(0);
   Tensor& indices = c.output(1);
   const Shape& ys = values.defined() ? values.shape() : indices.shape();
-  LEDGE_ASSIGN(int64_t axis, normalize_axis(c.attr_int("axis", -1), x.rank()));
+  LEDGE_ASSIGN(int64_t axis, node_axis(c, c.attr_int("axis", -1), x.rank()));
   const bool largest = c.attr_int("largest", 1) != 0;
   const size_t a = static_cast<size_t>(axis);
   const int64_t k = ys[a];
