@@ -107,8 +107,7 @@ TEST(IndexOps, RejectOutOfRangeIndices) {
     auto y = run(k.node, k.inputs);
     ASSERT_FALSE(y.ok()) << k.node.op_type;
     EXPECT_EQ(y.error().code(), ErrorCode::kInvalidArgument) << k.node.op_type;
-    EXPECT_NE(y.error().message().find("out of range"), std::string::npos)
-        << y.error().message();
+    EXPECT_NE(y.error().message().find("out of range"), std::string::npos) << y.error().message();
   }
 }
 
