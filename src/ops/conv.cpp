@@ -120,7 +120,7 @@ Status conv_kernel(KernelContext& c) {
   pointwise = pointwise && I == O;
   std::vector<A> col;
   if (!pointwise) {
-    LEDGE_TRY(check_scratch(c, Cg * K * O, sizeof(A)));
+    LEDGE_TRY(check_scratch(c, static_cast<double>(Cg * K) * static_cast<double>(O), sizeof(A)));
     col.resize(static_cast<size_t>(Cg * K * O));
   }
   std::vector<A> acc(static_cast<size_t>(Mg * O));

@@ -166,7 +166,7 @@ Status conv_transpose_kernel(KernelContext& c) {
     px = x_buf.data();
     pw = w_buf.data();
   }
-  LEDGE_TRY(check_scratch(c, Mg * K * I, sizeof(A)));
+  LEDGE_TRY(check_scratch(c, static_cast<double>(Mg * K) * static_cast<double>(I), sizeof(A)));
   std::vector<A> col(static_cast<size_t>(Mg * K * I));
   std::vector<A> acc(static_cast<size_t>(M * O));
   const std::vector<int64_t> out_strides = strides_of(out);

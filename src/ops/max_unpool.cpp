@@ -78,7 +78,7 @@ Status run_max_unpool(KernelContext& c) {
       scatter_shape[i + 2] = (x.dim(static_cast<int64_t>(i) + 2) - 1) * w.strides[i] + kernel[i];
   }
   LEDGE_ASSIGN(const int64_t total, checked_numel(scatter_shape));
-  LEDGE_TRY(check_scratch(c, total, sizeof(double)));
+  LEDGE_TRY(check_scratch(c, static_cast<double>(total), sizeof(double)));
   return dispatch<TypeSet::kFloat>(x.dtype(), [&]<class T>() -> Status {
     const T* px = x.data<T>();
     std::vector<T> scattered;

@@ -117,11 +117,12 @@ Status require_same_type(const InferContext& c, size_t i) {
   return Status();
 }
 
-Status check_scratch(const NodeContext& c, int64_t elements, size_t elem_size) {
-  if (elements < 0 || static_cast<double>(elements) * static_cast<double>(elem_size) >
-                          static_cast<double>(tensor_byte_limit()))
+Status check_scratch(const NodeContext& c, double elements, size_t elem_size) {
+  if (!(elements >= 0) ||
+      elements * static_cast<double>(elem_size) > static_cast<double>(tensor_byte_limit()))
     return resource_limit("node " + c.node().label() + ": needs a scratch buffer of " +
-                          std::to_string(elements) + " elements, over the tensor size limit");
+                          std::to_string(static_cast<int64_t>(elements)) +
+                          " elements, over the tensor size limit");
   return Status();
 }
 

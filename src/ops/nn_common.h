@@ -103,7 +103,8 @@ Status require_same_type(const InferContext& c, size_t i);
 
 // Scratch buffers of the reference kernels obey the size limit of tensors (tensor_byte_limit),
 // so that absurd shapes give an error rather than an allocation failure.
-Status check_scratch(const NodeContext& c, int64_t elements, size_t elem_size);
+// `elements` is a double so that callers can pass products that would overflow int64.
+Status check_scratch(const NodeContext& c, double elements, size_t elem_size);
 
 // The dims of a static type, or a vector of -1 of the given rank.
 std::vector<int64_t> dims_or_unknown(const TensorType& t, int64_t rank);
