@@ -28,7 +28,7 @@ Expected<ConvGeometry> read_conv(const NodeContext& c, int64_t rank,
         return c.fail("kernel_shape does not match the shape of the weight");
   }
   for (int64_t k : g.kernel)
-    if (k == 0) return c.fail("the weight has an empty kernel");
+    if (k == 0 || k > kMaxWindowValue) return c.fail("the kernel size is out of range");
   LEDGE_ASSIGN(g.window, read_window(c, r, g.kernel, true, false));
   g.group = c.attr_int("group", 1);
   if (g.group < 1) return c.fail("group must be at least 1");

@@ -31,7 +31,7 @@ Expected<TransposeGeometry> read_geometry(const NodeContext& c, int64_t rank,
         return c.fail("kernel_shape does not match the shape of the weight");
   }
   for (int64_t k : g.kernel)
-    if (k == 0) return c.fail("the weight has an empty kernel");
+    if (k == 0 || k > kMaxWindowValue) return c.fail("the kernel size is out of range");
   LEDGE_ASSIGN(g.window, read_window(c, r, g.kernel, true, false));
   g.group = c.attr_int("group", 1);
   if (g.group < 1) return c.fail("group must be at least 1");
@@ -39,7 +39,8 @@ Expected<TransposeGeometry> read_geometry(const NodeContext& c, int64_t rank,
   if (g.output_padding.size() != rs)
     return c.fail("output_padding does not have " + std::to_string(r) + " values");
   for (size_t i = 0; i < rs; ++i)
-    if (g.output_padding[i] < 0) return c.fail("output_padding has a negative value");
+    if (g.output_padding[i] < 0 || g.output_padding[i] > kMaxWindowValue)
+      return c.fail("output_padding has a value out of range");
   g.output_shape = c.attr_ints("output_shape");
   // Some exporters write output_shape with the batch and channel dimensions.
   if (g.output_shape.size() == rs + 2)
@@ -47,7 +48,7 @@ Expected<TransposeGeometry> read_geometry(const NodeContext& c, int64_t rank,
   if (!g.output_shape.empty() && g.output_shape.size() != rs)
     return c.fail("output_shape does not have " + std::to_string(r) + " values");
   for (int64_t v : g.output_shape)
-    if (v < 0) return c.fail("output_shape has a negative value");
+    if (v < 0 || v > kMaxSpatialSize) return c.fail("output_shape has a value out of range");
   return g;
 }
 
@@ -65,6 +66,8 @@ Expected<Extent> transpose_extent(const NodeContext& c, const TransposeGeometry&
     if (!g.output_shape.empty()) e.out = g.output_shape[i];
     return e;
   }
+  if (in > kMaxSpatialSize)
+    return c.fail("spatial dimension " + std::to_string(i) + " is too large");
   // Size of the full (unpadded) result.
   const int64_t full = w.strides[i] * (in - 1) + g.output_padding[i] + (k - 1) * w.dilations[i] + 1;
   int64_t target = -1;

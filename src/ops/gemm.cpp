@@ -80,10 +80,10 @@ Status gemm_kernel(KernelContext& c) {
       } else {
         // Integers: exact (wrapping) arithmetic when alpha and beta are 1, as is usual.
         T r = from_acc<T>(v);
-        if (alpha != 1.0) r = static_cast<T>(alpha * static_cast<double>(r));
+        if (alpha != 1.0) r = saturate_cast<T>(alpha * static_cast<double>(r));
         if (tc) {
           T cv = tc->data<T>()[m * cst[0] + n * cst[1]];
-          if (beta != 1.0) cv = static_cast<T>(beta * static_cast<double>(cv));
+          if (beta != 1.0) cv = saturate_cast<T>(beta * static_cast<double>(cv));
           r = from_acc<T>(to_acc<A>(r) + to_acc<A>(cv));
         }
         py[m * N + n] = r;

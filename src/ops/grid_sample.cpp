@@ -97,15 +97,6 @@ Status grid_sample_kernel(KernelContext& c, const Sampling& s) {
   const int64_t Ho = grid.dim(1), Wo = grid.dim(2);
   const T* px = x.data<T>();
   T* py = y.data<T>();
-  auto convert = [](double v) -> T {
-    if constexpr (is_floating_v<T>) {
-      return static_cast<T>(v);
-    } else {
-      if (std::isnan(v)) return T(0);
-      return static_cast<T>(std::clamp(v, static_cast<double>(std::numeric_limits<T>::lowest()),
-                                       static_cast<double>(std::numeric_limits<T>::max())));
-    }
-  };
   for (int64_t n = 0; n < N; ++n) {
     for (int64_t h = 0; h < Ho; ++h) {
       for (int64_t w = 0; w < Wo; ++w) {
@@ -149,7 +140,7 @@ Status grid_sample_kernel(KernelContext& c, const Sampling& s) {
                   ty * ((1 - tx) * pixel(yi + 1, xi) + tx * pixel(yi + 1, xi + 1));
             }
           }
-          py[((n * C + ch) * Ho + h) * Wo + w] = convert(v);
+          py[((n * C + ch) * Ho + h) * Wo + w] = saturate_cast<T>(v);
         }
       }
     }

@@ -43,7 +43,7 @@ Status infer_layer_norm(InferContext& c) {
     return c.set_output(0, c.input_type(0));
   }
   if (rank == 0) return c.fail("input X is a scalar");
-  LEDGE_ASSIGN(const int64_t axis, normalize_axis(c.attr_int("axis", -1), rank));
+  LEDGE_ASSIGN(const int64_t axis, existing_axis(c, c.attr_int("axis", -1), rank));
   const std::vector<int64_t>& xd = *c.input_type(0).shape;
   const std::vector<int64_t> normalized(xd.begin() + axis, xd.end());
   for (size_t i = 1; i < 3; ++i)
@@ -70,7 +70,7 @@ std::vector<double> broadcast_to(const Tensor& t, const Shape& shape) {
 Status run_layer_norm(KernelContext& c) {
   const Tensor& x = c.input(0);
   Tensor& y = c.output(0);
-  LEDGE_ASSIGN(const int64_t axis, normalize_axis(c.attr_int("axis", -1), x.rank()));
+  LEDGE_ASSIGN(const int64_t axis, existing_axis(c, c.attr_int("axis", -1), x.rank()));
   const double eps = c.attr_float("epsilon", 1e-5f);
   const Shape normalized(x.shape().begin() + axis, x.shape().end());
   const int64_t cols = numel(normalized);

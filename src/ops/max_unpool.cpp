@@ -55,6 +55,8 @@ Status infer_max_unpool(InferContext& c) {
       out.push_back(-1);
       continue;
     }
+    if (in > kMaxSpatialSize)
+      return c.fail("spatial dimension " + std::to_string(i) + " is too large");
     const int64_t o = (in - 1) * w.strides[i] + kernel[i] - w.pads[i] - w.pads[i + kernel.size()];
     if (o < 0) return c.fail("pads remove more than the whole output");
     out.push_back(o);

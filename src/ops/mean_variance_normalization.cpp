@@ -13,7 +13,7 @@ Expected<Shape> kept_shape(const NodeContext& c, const Shape& shape) {
   const int64_t rank = static_cast<int64_t>(shape.size());
   Shape kept = shape;
   for (int64_t a : c.attr_ints("axes", {0, 2, 3})) {
-    LEDGE_ASSIGN(const int64_t axis, normalize_axis(a, rank));
+    LEDGE_ASSIGN(const int64_t axis, existing_axis(c, a, rank));
     kept[static_cast<size_t>(axis)] = 1;
   }
   return kept;
@@ -23,8 +23,7 @@ Status infer_mvn(InferContext& c) {
   LEDGE_TRY(require_input(c, 0));
   LEDGE_TRY(require_float(c, 0));
   if (c.input_type(0).shape) {
-    auto kept = kept_shape(c, *c.input_type(0).shape);
-    if (!kept) return c.fail(kept.error().message());
+    LEDGE_TRY(kept_shape(c, *c.input_type(0).shape));
   }
   return c.set_output(0, c.input_type(0));
 }

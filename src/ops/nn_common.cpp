@@ -25,7 +25,8 @@ Expected<std::vector<int64_t>> read_kernel_shape(const NodeContext& c, int64_t r
     return c.fail("kernel_shape " + ints_to_string(k) + " does not have " + std::to_string(rank) +
                   " spatial dimensions");
   for (int64_t v : k)
-    if (v < 1) return c.fail("kernel_shape " + ints_to_string(k) + " has a value below 1");
+    if (v < 1 || v > kMaxWindowValue)
+      return c.fail("kernel_shape " + ints_to_string(k) + " has a value out of range");
   return k;
 }
 
@@ -41,14 +42,16 @@ Expected<Window> read_window(const NodeContext& c, int64_t rank, std::vector<int
     return c.fail("strides " + ints_to_string(w.strides) + " does not have " +
                   std::to_string(rank) + " values");
   for (int64_t s : w.strides)
-    if (s < 1) return c.fail("strides " + ints_to_string(w.strides) + " has a value below 1");
+    if (s < 1 || s > kMaxWindowValue)
+      return c.fail("strides " + ints_to_string(w.strides) + " has a value out of range");
   w.dilations = std::vector<int64_t>(r, 1);
   if (has_dilations) w.dilations = c.attr_ints("dilations", w.dilations);
   if (w.dilations.size() != r)
     return c.fail("dilations " + ints_to_string(w.dilations) + " does not have " +
                   std::to_string(rank) + " values");
   for (int64_t d : w.dilations)
-    if (d < 1) return c.fail("dilations " + ints_to_string(w.dilations) + " has a value below 1");
+    if (d < 1 || d > kMaxWindowValue)
+      return c.fail("dilations " + ints_to_string(w.dilations) + " has a value out of range");
   w.auto_pad = c.attr_string("auto_pad", "NOTSET");
   if (w.auto_pad != "NOTSET" && w.auto_pad != "SAME_UPPER" && w.auto_pad != "SAME_LOWER" &&
       w.auto_pad != "VALID")
@@ -60,7 +63,8 @@ Expected<Window> read_window(const NodeContext& c, int64_t rank, std::vector<int
     return c.fail("pads " + ints_to_string(w.pads) + " does not have " + std::to_string(2 * rank) +
                   " values");
   for (int64_t p : w.pads)
-    if (p < 0) return c.fail("pads " + ints_to_string(w.pads) + " has a negative value");
+    if (p < 0 || p > kMaxWindowValue)
+      return c.fail("pads " + ints_to_string(w.pads) + " has a value out of range");
   if (has_ceil_mode) {
     const int64_t cm = c.attr_int("ceil_mode", 0);
     if (cm != 0 && cm != 1) return c.fail("ceil_mode must be 0 or 1");
@@ -77,6 +81,8 @@ Expected<Extent> window_extent(const NodeContext& c, const Window& w, size_t i, 
     e.pad_end = w.pads[i + static_cast<size_t>(w.rank)];
   }
   if (in < 0 || k < 0) return e;
+  if (in > kMaxSpatialSize || k > kMaxWindowValue)
+    return c.fail("spatial dimension " + std::to_string(i) + " is too large");
   const int64_t ek = (k - 1) * d + 1;  // extent of the dilated kernel
   if (w.auto_pad == "SAME_UPPER" || w.auto_pad == "SAME_LOWER") {
     e.out = (in + s - 1) / s;
@@ -99,6 +105,13 @@ Expected<Extent> window_extent(const NodeContext& c, const Window& w, size_t i, 
     e.out = (padded - ek) / s + 1;
   }
   return e;
+}
+
+Expected<int64_t> existing_axis(const NodeContext& c, int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return c.fail("axis " + std::to_string(axis) + " is out of range for rank " +
+                  std::to_string(rank));
+  return axis < 0 ? axis + rank : axis;
 }
 
 Status require_float(const InferContext& c, size_t i) {

@@ -2,7 +2,9 @@
 // sliding-window geometry, a plain GEMM, and small N-D index helpers.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,27 @@ A to_acc(T v) {
     return static_cast<A>(static_cast<compute_t<T>>(v));
   else
     return static_cast<A>(v);
+}
+
+// Window attributes (kernel, strides, dilations, pads...) and spatial sizes above these
+// bounds are rejected: no real model uses them, and they would overflow the size arithmetic.
+constexpr int64_t kMaxWindowValue = int64_t(1) << 31;
+constexpr int64_t kMaxSpatialSize = int64_t(1) << 40;
+
+// Converts a double to T. For integer types the value is truncated and saturates at the
+// type's range, and NaN gives 0, where a plain conversion would be undefined behaviour.
+template <class T>
+T saturate_cast(double v) {
+  if constexpr (!std::is_integral_v<T> || std::is_same_v<T, bool>) {
+    return static_cast<T>(v);
+  } else {
+    if (std::isnan(v)) return T(0);
+    const double lo = static_cast<double>(std::numeric_limits<T>::lowest());  // exact
+    const double hi = std::ldexp(1.0, std::numeric_limits<T>::digits);        // exclusive
+    if (v < lo) return std::numeric_limits<T>::lowest();
+    if (v >= hi) return std::numeric_limits<T>::max();
+    return static_cast<T>(v);
+  }
 }
 
 // Geometry of a sliding window over `rank` spatial dimensions, as given by the attributes
@@ -95,6 +118,10 @@ std::vector<A> to_acc_vector(const T* p, int64_t n) {
   for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = to_acc<A>(p[i]);
   return v;
 }
+
+// Maps an axis into [0, rank) (negative counts from the end); unlike normalize_axis, a
+// scalar has no axis at all.
+Expected<int64_t> existing_axis(const NodeContext& c, int64_t axis, int64_t rank);
 
 // Requires a floating-point element type (or an unknown one during static inference).
 Status require_float(const InferContext& c, size_t i);

@@ -53,7 +53,7 @@ Expected<ReducePlan> make_plan(const NodeContext& c, const std::vector<int64_t>&
   }
   p.reduced.assign(static_cast<size_t>(rank), axes.empty());
   for (int64_t a : axes) {
-    LEDGE_ASSIGN(const int64_t axis, normalize_axis(a, rank));
+    LEDGE_ASSIGN(const int64_t axis, existing_axis(c, a, rank));
     p.reduced[static_cast<size_t>(axis)] = true;
   }
   return p;
@@ -167,15 +167,7 @@ void reduce_kernel(const Tensor& x, const Shape& kept, Tensor& y) {
       if constexpr (kind == Reduce::kLogSum) r = std::log(r);
       if constexpr (kind == Reduce::kLogSumExp) r = std::log(r) + shift[k];
       if constexpr (kind == Reduce::kMean) r = r / static_cast<double>(count);
-      if constexpr (is_floating_v<T>) {
-        py[g] = static_cast<T>(r);
-      } else {
-        // Conversions of NaN or out-of-range values to integers are undefined: clamp.
-        if (std::isnan(r)) r = 0;
-        r = std::clamp(r, static_cast<double>(std::numeric_limits<T>::lowest()),
-                       static_cast<double>(std::numeric_limits<T>::max()));
-        py[g] = static_cast<T>(r);
-      }
+      py[g] = saturate_cast<T>(r);
     }
   }
 }

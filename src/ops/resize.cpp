@@ -52,7 +52,9 @@ Expected<std::vector<int64_t>> plan(const NodeContext& c, const ResizeInputs& r,
     for (size_t d = 0; d < rank; ++d) {
       s.scales[d] = r.scales->as_double(static_cast<int64_t>(d));
       if (!(s.scales[d] > 0)) return c.fail("scales must be positive");
-      if (in[d] >= 0) out[d] = scaled_size(in[d], s.scales[d]);
+      if (in[d] >= 0) {
+        LEDGE_ASSIGN(out[d], scaled_size(c, in[d], s.scales[d]));
+      }
     }
   } else if (has_sizes) {
     if (static_cast<size_t>(r.sizes->numel()) != rank)

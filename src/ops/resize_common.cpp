@@ -62,11 +62,14 @@ std::vector<double> cubic_coeffs(double r, double a) {
 
 AxisTaps axis_taps(const ResizeSpec& s, size_t d, int64_t o, int64_t in) {
   AxisTaps t;
-  const double x = original_coordinate(s, d, static_cast<double>(o), in);
+  double x = original_coordinate(s, d, static_cast<double>(o), in);
   if (s.coordinate_mode == "tf_crop_and_resize" && (x < 0 || x > static_cast<double>(in - 1))) {
     t.extrapolate = true;
     return t;
   }
+  // Far outside the input every tap reads the edge, so clamping x changes no result but keeps
+  // the index arithmetic defined; a NaN coordinate (from a NaN scale or roi) reads position 0.
+  x = std::isnan(x) ? 0.0 : std::clamp(x, -8.0, static_cast<double>(in) + 8.0);
   std::vector<Tap> raw;
   if (s.mode == "nearest") {
     raw.push_back({nearest_index(s, d, x), 1.0});
@@ -115,8 +118,11 @@ Status check_resize_spec(const NodeContext& c, const ResizeSpec& s) {
   return Status();
 }
 
-int64_t scaled_size(int64_t in, double scale) {
-  return static_cast<int64_t>(std::floor(scale * static_cast<double>(in)));
+Expected<int64_t> scaled_size(const NodeContext& c, int64_t in, double scale) {
+  const double out = std::floor(scale * static_cast<double>(in));
+  if (!(out >= 0 && out < 1e15))
+    return c.fail("scale " + std::to_string(scale) + " is out of range");
+  return static_cast<int64_t>(out);
 }
 
 Status resize_tensor(const NodeContext& c, const Tensor& x, const ResizeSpec& s, Tensor& y) {
@@ -136,16 +142,8 @@ Status resize_tensor(const NodeContext& c, const Tensor& x, const ResizeSpec& s,
   return dispatch<TypeSet::kAll>(x.dtype(), [&]<class T>() {
     const T* px = x.data<T>();
     T* py = y.data<T>();
-    auto convert = [](double v) -> T {
-      if constexpr (is_floating_v<T> || std::is_same_v<T, bool>) {
-        return static_cast<T>(v);
-      } else {
-        // Truncate like the reference's astype, clamped to keep the conversion defined.
-        if (std::isnan(v)) return T(0);
-        return static_cast<T>(std::clamp(v, static_cast<double>(std::numeric_limits<T>::lowest()),
-                                         static_cast<double>(std::numeric_limits<T>::max())));
-      }
-    };
+    // Integers truncate like the reference's astype (saturating where that is undefined).
+    auto convert = [](double v) { return saturate_cast<T>(v); };
     const T extrapolated = convert(s.extrapolation_value);
     std::vector<int64_t> o(rank, 0), k(rank), sizes(rank);
     std::vector<const AxisTaps*> at(rank);

@@ -30,8 +30,9 @@ struct ResizeSpec {
 // Validates the attribute values of `s` (modes, names).
 Status check_resize_spec(const NodeContext& c, const ResizeSpec& s);
 
-// Output size of a dimension of size `in` scaled by `scale`: floor(in * scale).
-int64_t scaled_size(int64_t in, double scale);
+// Output size of a dimension of size `in` scaled by `scale`: floor(in * scale); an error
+// when it is not a sensible size.
+Expected<int64_t> scaled_size(const NodeContext& c, int64_t in, double scale);
 
 // Resizes x into y, whose shape is the output shape.
 Status resize_tensor(const NodeContext& c, const Tensor& x, const ResizeSpec& s, Tensor& y);

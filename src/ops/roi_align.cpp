@@ -99,6 +99,13 @@ Sample bilinear_sample(double y, double x, int64_t H, int64_t W) {
   return s;
 }
 
+// Samples per bin edge when sampling_ratio is 0: ceil(bin size); none for an empty or NaN
+// bin, and at most 1e6 (check_scratch then rejects what does not fit).
+int64_t adaptive_samples(double bin) {
+  if (!(bin > 0)) return 0;
+  return static_cast<int64_t>(std::ceil(std::min(bin, 1e6)));
+}
+
 Status run_roi_align(KernelContext& c) {
   const Tensor& x = c.input(0);
   const Tensor& rois = c.input(1);
@@ -129,12 +136,8 @@ Status run_roi_align(KernelContext& c) {
       const double bin_h = roi_h / static_cast<double>(p.out_h);
       const double bin_w = roi_w / static_cast<double>(p.out_w);
       // Sample points per bin: sampling_ratio, else adaptive (ceil of the bin size).
-      const int64_t grid_h = p.sampling_ratio > 0
-                                 ? p.sampling_ratio
-                                 : static_cast<int64_t>(std::ceil(std::clamp(bin_h, 0.0, 1e6)));
-      const int64_t grid_w = p.sampling_ratio > 0
-                                 ? p.sampling_ratio
-                                 : static_cast<int64_t>(std::ceil(std::clamp(bin_w, 0.0, 1e6)));
+      const int64_t grid_h = p.sampling_ratio > 0 ? p.sampling_ratio : adaptive_samples(bin_h);
+      const int64_t grid_w = p.sampling_ratio > 0 ? p.sampling_ratio : adaptive_samples(bin_w);
       const double count = static_cast<double>(std::max<int64_t>(grid_h * grid_w, 1));
       LEDGE_TRY(check_scratch(c,
                               static_cast<double>(p.out_h) * static_cast<double>(p.out_w) *

@@ -52,7 +52,9 @@ Status infer_upsample(InferContext& c) {
   if (scales.empty() && rank > 0) return c.set_output_unknown(0, dt, rank);
   std::vector<int64_t> out = *c.input_type(0).shape;
   for (size_t d = 0; d < out.size(); ++d)
-    if (out[d] >= 0) out[d] = scaled_size(out[d], scales[d]);
+    if (out[d] >= 0) {
+      LEDGE_ASSIGN(out[d], scaled_size(c, out[d], scales[d]));
+    }
   return c.set_output(0, dt, std::move(out));
 }
 
