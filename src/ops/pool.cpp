@@ -98,18 +98,21 @@ Status pool_kernel(KernelContext& c) {
   const T* px = x.data<T>();
   T* py = y.data<T>();
 
+  // Per-output scratch, reused: the position lists and the index over their product.
+  std::vector<const std::vector<int64_t>*> lists(r);
+  std::vector<int64_t> k(r), sizes(r);
   for (int64_t plane = 0; plane < planes; ++plane) {
     const T* xp = px + plane * I;
     std::vector<int64_t> o(r, 0);
     int64_t oi = 0;
     do {
       // Visit the cartesian product of the per-dimension positions.
-      std::vector<const std::vector<int64_t>*> lists(r);
       bool empty = false;
       int64_t divisor = 1;
       for (size_t d = 0; d < r; ++d) {
         const Taps& t = taps[d][static_cast<size_t>(o[d])];
         lists[d] = &t.positions;
+        sizes[d] = static_cast<int64_t>(t.positions.size());
         empty = empty || t.positions.empty();
         divisor *= count_include_pad ? t.padded_count : static_cast<int64_t>(t.positions.size());
       }
@@ -118,8 +121,7 @@ Status pool_kernel(KernelContext& c) {
       int64_t best_index = 0;
       bool have = false;
       if (!empty) {
-        std::vector<int64_t> k(r, 0), sizes(r);
-        for (size_t d = 0; d < r; ++d) sizes[d] = static_cast<int64_t>(lists[d]->size());
+        std::fill(k.begin(), k.end(), 0);
         do {
           int64_t off = 0, idx = 0;
           for (size_t d = 0; d < r; ++d) {
