@@ -74,6 +74,13 @@ Expected<Config> parse(const NodeContext& c, size_t num_inputs) {
   return cfg;
 }
 
+// An axis attribute value normalized for `rank`, or an error naming the node.
+Expected<int64_t> scan_axis(const NodeContext& c, const char* what, int64_t axis, int64_t rank) {
+  auto a = normalize_axis(axis, rank);
+  if (!a) return c.fail(std::string(what) + ": " + a.error().message());
+  return *a;
+}
+
 // Drops dimension `axis` of a static type (unknown rank stays unknown).
 TensorType drop_axis(const TensorType& t, int64_t axis) {
   TensorType r = t;
@@ -119,7 +126,7 @@ Expected<std::vector<TensorType>> output_types(const NodeContext& c, Config& cfg
     }
     const int64_t rank = static_cast<int64_t>(t.shape->size());
     if (cfg.v8 && rank < 2) return c.fail("scan inputs need batch and sequence axes");
-    LEDGE_ASSIGN(axis, normalize_axis(axis, rank));
+    LEDGE_ASSIGN(axis, scan_axis(c, "scan_input_axes", axis, rank));
     if (rank == 0) return c.fail("scan inputs need a scan axis");
     LEDGE_TRY(agree(seq, (*t.shape)[static_cast<size_t>(axis)], "sequence length"));
     if (cfg.v8) {
@@ -155,7 +162,8 @@ Expected<std::vector<TensorType>> output_types(const NodeContext& c, Config& cfg
       continue;
     }
     int64_t& axis = cfg.out_axes[k];
-    LEDGE_ASSIGN(axis, normalize_axis(axis, static_cast<int64_t>(e.shape->size()) + 1));
+    LEDGE_ASSIGN(axis,
+                 scan_axis(c, "scan_output_axes", axis, static_cast<int64_t>(e.shape->size()) + 1));
     out.push_back(insert_axis(e, axis, seq));
   }
   return out;
@@ -229,7 +237,7 @@ Status run_scan(KernelContext& c) {
       const int64_t rank = !elems[k].empty() ? elems[k][0].rank()
                            : w.shape         ? static_cast<int64_t>(w.shape->size()) - 1
                                              : 0;
-      LEDGE_ASSIGN(const int64_t axis, normalize_axis(cfg.out_axes[k], rank + 1));
+      LEDGE_ASSIGN(const int64_t axis, scan_axis(c, "scan_output_axes", cfg.out_axes[k], rank + 1));
       TensorType elem = w;
       if (elem.shape) elem.shape->erase(elem.shape->begin() + axis);
       auto stacked = cf::stack(elems[k], axis, cfg.out_dirs[k] != 0, elem);
