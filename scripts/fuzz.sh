@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (+ASan/UBSan) and runs each for a bounded time.
+#   scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 60)
+# Seeds: the ONNX backend test models and tensors, plus the bundled example.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-60}"
+data=/usr/share/libonnx-testdata/data
+
+CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DLEDGE_FUZZ=ON -DLEDGE_SANITIZE=ON -DLEDGE_TESTS=OFF \
+  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target model_loader_fuzzer tensor_file_fuzzer
+
+corpus=build-fuzz/corpus
+mkdir -p "$corpus/model" "$corpus/tensor"
+if [ -z "$(ls -A "$corpus/model")" ]; then
+  i=0
+  for f in "$data"/node/*/model.onnx "$data"/pytorch-operator/*/model.onnx examples/*/model.onnx; do
+    [ -f "$f" ] && [ "$(stat -c %s "$f")" -lt 200000 ] && cp "$f" "$corpus/model/seed_$((i++)).onnx"
+  done
+  i=0
+  for f in "$data"/node/test_[a-c]*/test_data_set_0/*.pb examples/*/*.npy; do
+    [ -f "$f" ] && [ "$(stat -c %s "$f")" -lt 100000 ] && cp "$f" "$corpus/tensor/seed_$((i++))"
+  done
+fi
+
+for target in model_loader_fuzzer tensor_file_fuzzer; do
+  dir="$corpus/${target%%_fuzzer}"
+  dir="${dir/model_loader/model}"; dir="${dir/tensor_file/tensor}"
+  echo "fuzzing $target for ${seconds}s"
+  ./build-fuzz/$target "$dir" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -max_len=262144 -print_final_stats=1 -artifact_prefix=build-fuzz/crash- 2>&1 | tail -n 12
+done

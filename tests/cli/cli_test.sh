@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# End-to-end checks of the ledge CLI: outputs, exit codes, one-line errors.
+#   cli_test.sh PATH_TO_LEDGE
+set -uo pipefail
+ledge="$1"
+data=/usr/share/libonnx-testdata/data/node
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+check() {  # check NAME CONDITION...
+  local name="$1"; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
+}
+# expect_error NAME EXIT_CODE CMD...: fails unless CMD exits with EXIT_CODE and prints one line.
+expect_error() {
+  local name="$1" code="$2"; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  local lines
+  lines=$(wc -l <"$tmp/err")
+  if [ "$rc" -eq "$code" ] && [ "$lines" -eq 1 ] && grep -q '^ledge: ' "$tmp/err"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name (exit $rc, want $code; stderr:)"; cat "$tmp/err"
+  fi
+}
+
+# A real run writes every output, named after the output with unsafe characters replaced.
+"$ledge" run "$data/test_relu/model.onnx" --input x="$data/test_relu/test_data_set_0/input_0.pb" \
+  --output-dir "$tmp/out1" >/dev/null
+check "run exit 0" test $? -eq 0
+check "run wrote y.npy" test -s "$tmp/out1/y.npy"
+"$ledge" run "$data/test_relu/model.onnx" --output-dir "$tmp/out2" --format pb >/dev/null
+check "generated inputs, pb output" test -s "$tmp/out2/y.pb"
+"$ledge" run "$data/test_relu/model.onnx" --json >"$tmp/run.json"
+check "run --json" grep -q '"shape"' "$tmp/run.json"
+"$ledge" inspect "$data/test_relu/model.onnx" --json >"$tmp/inspect.json"
+check "inspect --json has operators" grep -q '"Relu": 1' "$tmp/inspect.json"
+"$ledge" inspect "$data/test_relu/model.onnx" >"$tmp/inspect.txt"
+check "inspect text" grep -q '^input: *x: float32\[3x4x5\]' "$tmp/inspect.txt"
+
+# Errors: one line on stderr, an exit code per kind.
+expect_error "missing file" 5 "$ledge" run "$tmp/nope.onnx"
+printf 'garbage\xff\xff' >"$tmp/garbage.onnx"
+expect_error "garbage model" 3 "$ledge" run "$tmp/garbage.onnx"
+head -c 40 "$data/test_relu/model.onnx" >"$tmp/trunc.onnx"
+expect_error "truncated model" 3 "$ledge" run "$tmp/trunc.onnx"
+expect_error "wrong input shape" 2 "$ledge" run "$data/test_relu/model.onnx" \
+  --input x="$data/test_add_bcast/test_data_set_0/input_1.pb"
+expect_error "bad --shape" 2 "$ledge" run "$data/test_relu/model.onnx" --shape x=3x4
+expect_error "unknown input name" 2 "$ledge" run "$data/test_relu/model.onnx" --shape nope=1
+expect_error "bad tensor file" 2 "$ledge" run "$data/test_relu/model.onnx" --input x="$tmp/garbage.onnx"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
