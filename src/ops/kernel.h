@@ -134,9 +134,10 @@ struct OpKernel {
   const char* name;  // ONNX op_type
   Status (*infer)(InferContext&);
   Status (*run)(KernelContext&);
+  const char* domain = "";  // "" is the default ONNX domain
 };
 
-// Looks up an operator of the default ONNX domain; null when ledge does not implement it.
+// Looks up an operator; null when ledge does not implement it.
 const OpKernel* find_op(const std::string& domain, const std::string& op_type);
 // Names of all implemented operators, sorted.
 std::vector<std::string> implemented_ops();
@@ -144,10 +145,13 @@ std::vector<std::string> implemented_ops();
 }  // namespace ledge
 
 // Defines the registration function named in op_list.def.
-#define LEDGE_DEFINE_OP(Name, infer_fn, run_fn)                \
-  namespace ledge::op_registry {                               \
-  const ::ledge::OpKernel& Name() {                            \
-    static const ::ledge::OpKernel k{#Name, infer_fn, run_fn}; \
-    return k;                                                  \
-  }                                                            \
+#define LEDGE_DEFINE_OP(Name, infer_fn, run_fn) \
+  LEDGE_DEFINE_OP_IN_DOMAIN(Name, "", infer_fn, run_fn)
+// The same for an operator of another domain (such as "ai.onnx.preview.training").
+#define LEDGE_DEFINE_OP_IN_DOMAIN(Name, domain, infer_fn, run_fn)      \
+  namespace ledge::op_registry {                                       \
+  const ::ledge::OpKernel& Name() {                                    \
+    static const ::ledge::OpKernel k{#Name, infer_fn, run_fn, domain}; \
+    return k;                                                          \
+  }                                                                    \
   }

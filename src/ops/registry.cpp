@@ -23,15 +23,16 @@ constexpr Getter kOps[] = {
 }  // namespace
 
 const OpKernel* find_op(const std::string& domain, const std::string& op_type) {
-  if (!domain.empty() && domain != "ai.onnx") return nullptr;
+  const std::string_view d = domain == "ai.onnx" ? std::string_view() : std::string_view(domain);
   for (Getter g : kOps)
-    if (op_type == g().name) return &g();
+    if (op_type == g().name && d == g().domain) return &g();
   return nullptr;
 }
 
 std::vector<std::string> implemented_ops() {
   std::vector<std::string> names;
-  for (Getter g : kOps) names.emplace_back(g().name);
+  for (Getter g : kOps)
+    names.emplace_back(*g().domain ? std::string(g().domain) + "." + g().name : g().name);
   std::sort(names.begin(), names.end());
   return names;
 }
