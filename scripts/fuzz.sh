@@ -23,6 +23,9 @@ if [ -z "$(ls -A "$corpus/model")" ]; then
   for f in "$data"/node/test_[a-c]*/test_data_set_0/*.pb examples/*/*.npy; do
     [ -f "$f" ] && [ "$(stat -c %s "$f")" -lt 100000 ] && cp "$f" "$corpus/tensor/seed_$((i++))"
   done
+  # IDX (MNIST format), plain and gzip: a 2x3 uint8 array and 2 labels.
+  printf '\0\0\x08\x02\0\0\0\x02\0\0\0\x03abcdef' >"$corpus/tensor/seed_idx3"
+  printf '\0\0\x08\x01\0\0\0\x02\x07\x01' | gzip -9 >"$corpus/tensor/seed_idx1.gz"
 fi
 
 for target in model_loader_fuzzer tensor_file_fuzzer; do

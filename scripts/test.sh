@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# Builds and runs every test: unit tests, the ONNX conformance suite, bad-input tests,
-# then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer, then the
+# Builds and runs every test: unit tests, the ONNX conformance suite, CLI and bad-input
+# tests, then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer, then the
 # fuzz targets for a bounded time.
 #   LEDGE_FUZZ_SECONDS (default 60 per target) bounds fuzzing; 0 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# Runs ctest in a build folder, keeping its summary line for the final count.
+run_ctest() {
+  ctest --test-dir "$1" --output-on-failure -j"$(nproc)" | tee -a "$log"
+}
 
 echo "== release build and tests"
 bash scripts/build.sh
-ctest --test-dir build --output-on-failure -j"$(nproc)"
+run_ctest build
 
 echo "== sanitizer build (ASan + UBSan) and tests"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEDGE_SANITIZE=ON -DLEDGE_WERROR=ON >/dev/null
 cmake --build build-asan -j"$(nproc)"
-ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j"$(nproc)"
+ASAN_OPTIONS=detect_leaks=1 run_ctest build-asan
 
 fuzz_seconds="${LEDGE_FUZZ_SECONDS:-60}"
+fuzzed=0
 if [ "$fuzz_seconds" != "0" ]; then
   echo "== fuzzing (${fuzz_seconds}s per target)"
   bash scripts/fuzz.sh "$fuzz_seconds"
+  fuzzed=2
 fi
-echo "all tests passed"
+
+# ctest prints "100% tests passed, 0 tests failed out of N" per run; sum them up.
+total=$(grep -oE 'tests failed out of [0-9]+' "$log" | awk '{s += $5} END {print s + 0}')
+echo "$((total + fuzzed)) passed, 0 failed"

@@ -85,9 +85,12 @@ Status nll_core(KernelContext& c, const std::vector<double>& logp, const Shape& 
       sum += loss[k];
       wsum += w[k];
     }
-    if (reduction == "sum") o[0] = static_cast<T>(sum);
-    else if (weight || has_ignore) o[0] = static_cast<T>(sum / wsum);
-    else o[0] = static_cast<T>(sum / static_cast<double>(loss.size()));
+    if (reduction == "sum")
+      o[0] = static_cast<T>(sum);
+    else if (weight || has_ignore)
+      o[0] = static_cast<T>(sum / wsum);
+    else
+      o[0] = static_cast<T>(sum / static_cast<double>(loss.size()));
   });
 }
 
@@ -110,7 +113,9 @@ Status run_sce(KernelContext& c) {
   const int64_t d = n == 0 || classes == 0 ? 0 : x.numel() / (n * classes);
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t j = 0; j < d; ++j) {
-      auto at = [&](int64_t k) -> double& { return v[static_cast<size_t>((i * classes + k) * d + j)]; };
+      auto at = [&](int64_t k) -> double& {
+        return v[static_cast<size_t>((i * classes + k) * d + j)];
+      };
       double mx = -INFINITY;
       for (int64_t k = 0; k < classes; ++k) mx = std::max(mx, at(k));
       double s = 0;

@@ -53,5 +53,36 @@ expect_error "bad --shape" 2 "$ledge" run "$data/test_relu/model.onnx" --shape x
 expect_error "unknown input name" 2 "$ledge" run "$data/test_relu/model.onnx" --shape nope=1
 expect_error "bad tensor file" 2 "$ledge" run "$data/test_relu/model.onnx" --input x="$tmp/garbage.onnx"
 
+# evaluate: accuracy of the bundled Fashion-MNIST model on IDX data, computed by ledge.
+fm=/usr/share/datasets/fashion-mnist
+images="$fm/t10k-images-idx3-ubyte.gz"
+labels="$fm/t10k-labels-idx1-ubyte.gz"
+example="$(dirname "$0")/../../examples/fashion_mnist/model.onnx"
+"$ledge" evaluate "$example" --images "$images" --labels "$labels" --limit 50 --batch 16 \
+  --json >"$tmp/eval.json"
+check "evaluate exit 0" test $? -eq 0
+check "evaluate --json counts samples" grep -q '"samples": 50' "$tmp/eval.json"
+check "evaluate --json has per-class results" grep -q '"per_class"' "$tmp/eval.json"
+# Plain (uncompressed) IDX files read like gzip ones.
+gzip -dc "$images" >"$tmp/images.idx"
+gzip -dc "$labels" >"$tmp/labels.idx"
+"$ledge" evaluate "$example" --images "$tmp/images.idx" --labels "$tmp/labels.idx" --limit 20 \
+  >"$tmp/eval.txt"
+check "evaluate plain IDX" grep -q '^top-1 accuracy: .*(.*/20)$' "$tmp/eval.txt"
+printf '\0\0\x08\x01\0\0\0\x03\x01\x02\x03' >"$tmp/labels3.idx"
+expect_error "evaluate label count mismatch" 2 "$ledge" evaluate "$example" --images "$images" \
+  --labels "$tmp/labels3.idx"
+expect_error "evaluate images not IDX" 2 "$ledge" evaluate "$example" --images "$tmp/garbage.onnx" \
+  --labels "$labels"
+head -c 1000 "$images" >"$tmp/trunc.gz"
+expect_error "evaluate truncated gzip" 2 "$ledge" evaluate "$example" --images "$tmp/trunc.gz" \
+  --labels "$labels"
+expect_error "evaluate missing file" 5 "$ledge" evaluate "$example" --images "$tmp/nope.gz" \
+  --labels "$labels"
+expect_error "evaluate model input does not fit" 2 "$ledge" evaluate "$data/test_relu/model.onnx" \
+  --images "$images" --labels "$labels"
+expect_error "evaluate bad --scale" 2 "$ledge" evaluate "$example" --images "$images" \
+  --labels "$labels" --scale 1/0
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

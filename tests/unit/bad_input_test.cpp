@@ -183,10 +183,10 @@ void load_and_run(const std::string& bytes) {
 std::vector<std::string> sample_models() {
   std::vector<std::string> models;
   const fs::path root = "/usr/share/libonnx-testdata/data/node";
-  for (const char* t : {"test_relu", "test_add_bcast", "test_conv_with_strides_padding",
-                        "test_gather_0", "test_slice", "test_reshape_reordered_all_dims",
-                        "test_maxpool_2d_pads", "test_gemm_default_single_elem_vector_bias",
-                        "test_if", "test_lstm_defaults"}) {
+  for (const char* t :
+       {"test_relu", "test_add_bcast", "test_conv_with_strides_padding", "test_gather_0",
+        "test_slice", "test_reshape_reordered_all_dims", "test_maxpool_2d_pads",
+        "test_gemm_default_single_elem_vector_bias", "test_if", "test_lstm_defaults"}) {
     auto bytes = read_file((root / t / "model.onnx").string());
     if (bytes) models.push_back(*bytes);
   }

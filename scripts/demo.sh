@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# End-to-end demo: a Fashion-MNIST CNN trained with PyTorch (examples/fashion_mnist), run and
+# evaluated by ledge alone. Needs the build at build/ (cmake -S . -B build && make -C build
+# ledge) and Debian's dataset-fashion-mnist package. Exits non-zero if any step fails, if
+# ledge misclassifies sample_0, or if its test accuracy differs from PyTorch's by more than
+# one sample (0.01 points).
+#
+#   scripts/demo.sh                     # LEDGE=path/to/ledge and DATA=dir override the defaults
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+LEDGE=${LEDGE:-build/ledge}
+DATA=${DATA:-/usr/share/datasets/fashion-mnist}
+EXAMPLE=examples/fashion_mnist
+MODEL=$EXAMPLE/model.onnx
+OUT=out/demo
+CLASSES=("T-shirt/top" "Trouser" "Pullover" "Dress" "Coat" "Sandal" "Shirt" "Sneaker" "Bag"
+         "Ankle boot")
+SAMPLE0_LABEL=9  # see examples/fashion_mnist/README.md
+
+fail() {
+  echo "demo: $*" >&2
+  exit 1
+}
+[[ -x $LEDGE ]] || fail "$LEDGE not found; build it first: cmake -S . -B build && make -C build ledge"
+for f in t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do
+  [[ -r $DATA/$f ]] || fail "$DATA/$f not found (Debian package dataset-fashion-mnist)"
+done
+
+echo "== ledge inspect $MODEL"
+"$LEDGE" inspect "$MODEL"
+
+echo
+echo "== ledge run $MODEL --input image=$EXAMPLE/sample_0.npy --output-dir $OUT"
+rm -f "$OUT/logits.npy"
+"$LEDGE" run "$MODEL" --input "image=$EXAMPLE/sample_0.npy" --output-dir "$OUT"
+# The argmax of the ten float32 logits in out/demo/logits.npy, read with od: an .npy file is
+# a 10-byte preamble whose bytes 8-9 give the header length (little-endian), then the header,
+# then the data.
+npy=$OUT/logits.npy
+[[ -r $npy ]] || fail "ledge run wrote no $npy"
+read -r lo hi < <(od -A n -t u1 -j 8 -N 2 "$npy")
+offset=$((10 + lo + 256 * hi))
+predicted=$(od -A n -v -t f4 -j "$offset" -N 40 "$npy" | tr -s ' ' '\n' | grep -v '^$' |
+  awk 'NR == 1 || $1 > best { best = $1; arg = NR - 1 } END { if (NR == 10) print arg }')
+[[ -n $predicted ]] || fail "$npy does not hold 10 logits"
+echo "predicted class: $predicted (${CLASSES[$predicted]}); label: $SAMPLE0_LABEL (${CLASSES[$SAMPLE0_LABEL]})"
+[[ $predicted == "$SAMPLE0_LABEL" ]] || fail "sample_0 misclassified"
+
+echo
+echo "== ledge evaluate $MODEL (Fashion-MNIST test set)"
+report=$("$LEDGE" evaluate "$MODEL" --images "$DATA/t10k-images-idx3-ubyte.gz" \
+  --labels "$DATA/t10k-labels-idx1-ubyte.gz")
+echo "$report"
+correct=$(sed -n 's/^top-1 accuracy: .*(\([0-9]*\)\/[0-9]*)$/\1/p' <<<"$report")
+reference=$(sed -n 's/^ *"correct": \([0-9]*\),$/\1/p' "$EXAMPLE/metrics.json" | head -n 1)
+[[ -n $correct && -n $reference ]] || fail "cannot read the accuracies to compare"
+diff=$((correct > reference ? correct - reference : reference - correct))
+echo
+echo "ledge: $correct correct; PyTorch: $reference correct (of 10000)"
+((diff <= 1)) || fail "ledge's accuracy differs from PyTorch's by $diff samples"
+echo "demo: OK"
