@@ -11,7 +11,18 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # data: ONNX backend tests and the Fashion-MNIST dataset
   libonnx-testdata dataset-fashion-mnist
+  # interop test (tests/interop): model export and output comparison
+  python3-torch python3-torchvision python3-onnx python3-numpy
 )
+
+# The interop test runs ONNX Runtime through Node.js (tools/ort). The machine image ships Node 20
+# from NodeSource, whose nodejs package provides npm itself and conflicts with Debian's npm:
+# installing Debian's nodejs/npm there would replace it, so they are added only where no node is
+# installed. Debian's Node 18 and npm 9 should do (onnxruntime-node ships an N-API v6 binary,
+# package-lock v3 needs npm >= 7), but only NodeSource's Node 20 has been tried.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install_deps.sh: run as root (apt-get needs it)" >&2

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Interop test: real model architectures from the field (torchvision classifiers, OCR detector and
+# recognizer, keyword spotter, TensorFlow- and Paddle-converter-style graphs) must load in ledge
+# and give the same outputs as ONNX Runtime.
+#   bash tests/interop/run_interop.sh BUILD_DIR
+# Uses BUILD_DIR/ledge; generates the models once into BUILD_DIR/interop/models (again when
+# make_models.py changes); installs onnxruntime-node into tools/ort/node_modules when missing.
+# Prints one line per model and ends with "interop: N passed, N failed"; exits 1 on any failure.
+# Environment: INTEROP_ONLY=name,name runs only those models; INTEROP_RTOL / INTEROP_ATOL change
+# the tolerance (default rtol 1e-3, atol 1e-4); INTEROP_TIMEOUT bounds each run (seconds, 600);
+# INTEROP_LOCALIZE=0 skips looking for the first differing node of a failing model.
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 BUILD_DIR" >&2
+  exit 2
+fi
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+build="$(cd "$1" && pwd)"
+ledge="$build/ledge"
+py=/usr/bin/python3  # Debian's: it has torch, torchvision, onnx and numpy
+here="$root/tests/interop"
+rtol="${INTEROP_RTOL:-1e-3}"
+atol="${INTEROP_ATOL:-1e-4}"
+limit="${INTEROP_TIMEOUT:-600}"
+
+[ -x "$ledge" ] || { echo "interop: $ledge not found (build the ledge target)" >&2; exit 2; }
+command -v node >/dev/null || { echo "interop: node not found (scripts/install_deps.sh)" >&2; exit 2; }
+
+# ONNX Runtime for Node: the package ships its native library; its install scripts only fetch
+# optional GPU parts, so they are skipped. A lock keeps two concurrent test runs from racing.
+ort_dir="$root/tools/ort"
+if [ ! -f "$ort_dir/node_modules/onnxruntime-node/package.json" ]; then
+  echo "interop: installing onnxruntime-node into $ort_dir/node_modules"
+  (
+    flock 9
+    if [ ! -f "$ort_dir/node_modules/onnxruntime-node/package.json" ]; then
+      cd "$ort_dir" && npm ci --ignore-scripts --no-audit --no-fund >&2
+    fi
+  ) 9>"$ort_dir/.install.lock"
+fi
+
+# Models: regenerated only when make_models.py changed (the stamp holds its hash).
+models="$build/interop/models"
+stamp="$(sha256sum "$here/make_models.py" | cut -d' ' -f1)"
+if [ "$(cat "$models/.stamp" 2>/dev/null || true)" != "$stamp" ] || [ ! -f "$models/manifest.txt" ]; then
+  echo "interop: generating models into $models"
+  rm -rf "$models.tmp"
+  if ! "$py" "$here/make_models.py" "$models.tmp" >"$build/interop.make_models.log" 2>&1; then
+    tail -20 "$build/interop.make_models.log" >&2
+    echo "interop: make_models.py failed (log: $build/interop.make_models.log)" >&2
+    exit 1
+  fi
+  echo "$stamp" >"$models.tmp/.stamp"
+  rm -rf "$models"
+  mv "$models.tmp" "$models"
+fi
+
+out="$build/interop/out"
+rm -rf "$out"
+mkdir -p "$out"
+only=",${INTEROP_ONLY:-},"
+passed=0
+failed=0
+while read -r -u 3 name model specs; do
+  [ -n "$name" ] || continue
+  if [ "$only" != ",," ] && [[ "$only" != *",$name,"* ]]; then continue; fi
+  read -r -a inputs <<<"$specs"
+  ort_args=()
+  ledge_args=()
+  for spec in "${inputs[@]}"; do
+    ort_args+=("${spec%%=*}=$models/${spec#*=}")
+    ledge_args+=(--input "${spec%%=*}=$models/${spec#*=}")
+  done
+  cmp=("$py" "$here/compare.py" --model "$models/$model" --name "$name" --rtol "$rtol"
+       --atol "$atol" --ort "$out/$name/ort" --ledge "$out/$name/ledge")
+
+  if ! timeout "$limit" node "$ort_dir/run.js" "$models/$model" "$out/$name/ort" "${ort_args[@]}" \
+       >"$out/$name.ort.log" 2>&1; then
+    # The reference itself failed: a broken model or tool, reported as this model's failure.
+    echo "$name  FAIL  ONNX Runtime: $(tail -1 "$out/$name.ort.log")"
+    failed=$((failed + 1))
+    continue
+  fi
+  if timeout "$limit" "$ledge" run "$models/$model" "${ledge_args[@]}" \
+       --output-dir "$out/$name/ledge" >"$out/$name.ledge.log" 2>&1; then
+    if "${cmp[@]}"; then
+      passed=$((passed + 1))
+      continue
+    fi
+    failed=$((failed + 1))
+    if [ "${INTEROP_LOCALIZE:-1}" != "0" ]; then
+      "$py" "$here/localize.py" --model "$models/$model" --ledge "$ledge" --work "$out/$name/probe" \
+        --rtol "$rtol" --atol "$atol" --timeout "$limit" "${ort_args[@]}" || true
+    fi
+  else
+    rc=$?
+    [ "$rc" -eq 124 ] && echo "ledge: timed out after ${limit}s" >>"$out/$name.ledge.log"
+    "${cmp[@]}" --ledge-error "$out/$name.ledge.log" || true
+    failed=$((failed + 1))
+  fi
+done 3<"$models/manifest.txt"
+
+echo "interop: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
