@@ -44,6 +44,23 @@ Tolerance tolerance_for(const std::string& test) {
   return t;
 }
 
+// Tests whose data contradicts their own model in ONNX 1.12; they fail in ledge by following
+// the specification, and are reported with the reason instead of being hidden.
+const char* known_bad_data(const std::string& id) {
+  static const std::map<std::string, const char*> kBad = {
+      {"node/test_castlike_BFLOAT16_to_FLOAT", "input 'like' is declared 3x4 but stored as [1]"},
+      {"node/test_castlike_BFLOAT16_to_FLOAT_expanded",
+       "input 'like' is declared 3x4 but stored as [1]"},
+      {"node/test_castlike_FLOAT_to_BFLOAT16", "input 'like' is declared 3x4 but stored as [1]"},
+      {"node/test_castlike_FLOAT_to_BFLOAT16_expanded",
+       "input 'like' is declared 3x4 but stored as [1]"},
+      {"node/test_adam_multiple",
+       "expected outputs use epsilon=1e-2, the node leaves the default 1e-6"},
+  };
+  auto it = kBad.find(id);
+  return it == kBad.end() ? nullptr : it->second;
+}
+
 std::vector<fs::path> numbered_files(const fs::path& dir, const std::string& prefix) {
   std::vector<std::pair<int, fs::path>> files;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -228,6 +245,11 @@ int main(int argc, char** argv) {
       ++counts[suite][k];
       ++total[k];
       if (o == Outcome::kPassed) passed_names.insert(id);
+      if (o == Outcome::kFailed && known_bad_data(id)) {
+        std::printf("FAIL       %s: known defect in the test data: %s\n", id.c_str(),
+                    known_bad_data(id));
+        continue;
+      }
       if (verbose || (o == Outcome::kFailed && !filter.empty()))
         std::printf("%-10s %s%s%s\n",
                     o == Outcome::kPassed   ? "PASS"
