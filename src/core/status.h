@@ -76,9 +76,12 @@ class [[nodiscard]] Status {
 template <class T>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : v_(std::move(value)) {}                 // NOLINT: implicit by design
-  Expected(Error error) : v_(std::move(error)) {}             // NOLINT: implicit by design
-  Expected(Status status) : v_(std::move(status).error()) {}  // NOLINT: only for failed status
+  Expected(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Expected(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
+  // Only for a failed status; a successful one carries no value and becomes an internal error.
+  Expected(Status status)  // NOLINT: implicit by design
+      : v_(status.ok() ? Error(ErrorCode::kInternal, "a successful Status carries no value")
+                       : std::move(status).error()) {}
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

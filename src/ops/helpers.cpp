@@ -85,8 +85,9 @@ Status infer_elementwise(InferContext& c, DType out, bool same_types) {
   for (size_t i = 0; i < c.num_inputs(); ++i) {
     if (!c.has_input(i)) continue;
     const TensorType& t = c.input_type(i);
+    // Values from enclosing scopes have no static type: they constrain nothing here.
     if (first == DType::kUndefined) first = t.dtype;
-    if (same_types && t.dtype != first)
+    if (same_types && t.dtype != DType::kUndefined && t.dtype != first)
       return c.fail("inputs have different element types (" + std::string(dtype_name(first)) +
                     " and " + std::string(dtype_name(t.dtype)) + ")");
     types.push_back(&t);

@@ -102,7 +102,13 @@ Status infer_types(Graph& graph, int64_t opset) {
       all_known = true;
       in_elements = 0;
     }
-    if (all_known && in_elements <= kMaxEvalElements && !has_subgraph(node) &&
+    // Small outputs only: a tiny constant can describe a huge tensor (ConstantOfShape, Expand,
+    // Range), which must not be materialized while a model loads.
+    bool small_outputs = true;
+    for (const auto& t : ic.outputs())
+      if (t.dtype != DType::kUndefined && (!t.is_static() || numel(*t.shape) > kMaxEvalElements))
+        small_outputs = false;
+    if (all_known && small_outputs && in_elements <= kMaxEvalElements && !has_subgraph(node) &&
         !is_random(node.op_type)) {
       auto outs = run_node(*op, node, opset, in_values, nullptr);
       if (!outs) return std::move(outs).error();

@@ -31,8 +31,8 @@ Expected<std::vector<Tensor>> run_node(const OpKernel& op, const Node& node, int
     if (node.outputs[i].empty()) continue;
     const TensorType& t = ic.outputs()[i];
     if (!outputs[i].defined())
-      return internal_error("node " + node.label() + " did not produce output " +
-                            std::to_string(i));
+      return invalid_model("node " + node.label() + " declares output " + std::to_string(i) +
+                           ", which the operator does not produce");
     if (t.dtype != DType::kUndefined && outputs[i].dtype() != t.dtype)
       return internal_error("node " + node.label() + " produced " +
                             std::string(dtype_name(outputs[i].dtype())) + " for output " +

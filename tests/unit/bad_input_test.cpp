@@ -94,6 +94,27 @@ TEST(BadInput, AbsurdInitializerDimsFailCleanly) {
   EXPECT_EQ(r.error().code(), ErrorCode::kResourceLimit) << r.error().message();
 }
 
+// A tiny constant can describe a huge tensor; loading must not materialize it, and running
+// must stop at the allocation limit with a clear error.
+TEST(BadInput, HugeTensorFromTinyConstantFailsAtRunNotLoad) {
+  auto m = base_model({"y"});
+  auto* shape = m.mutable_graph()->add_initializer();
+  shape->set_name("shape");
+  shape->set_data_type(onnx::TensorProto::INT64);
+  shape->add_dims(2);
+  shape->add_int64_data(1000000);
+  shape->add_int64_data(1000000);
+  add_node(m, "ConstantOfShape", {"shape"}, {"y"});
+  auto r = import(m);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  auto s = Session::create(*r);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  auto x = Tensor::make(DType::kFloat32, {2, 3});
+  auto out = (*s)->run({{"x", *x}});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code(), ErrorCode::kResourceLimit) << out.error().message();
+}
+
 TEST(BadInput, RawDataSizeMismatch) {
   auto m = base_model({"y"});
   auto* init = m.mutable_graph()->add_initializer();
