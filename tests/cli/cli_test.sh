@@ -41,6 +41,10 @@ check "inspect --json has operators" grep -q '"Relu": 1' "$tmp/inspect.json"
 "$ledge" inspect "$data/test_relu/model.onnx" >"$tmp/inspect.txt"
 check "inspect text" grep -q '^input: *x: float32\[3x4x5\]' "$tmp/inspect.txt"
 
+"$ledge" ops 2>/dev/null >"$tmp/ops.txt"
+check "ops lists Conv and training ops" grep -qx 'ai.onnx.preview.training.Adam' "$tmp/ops.txt"
+check "ops lists Conv" grep -qx 'Conv' "$tmp/ops.txt"
+
 # Errors: one line on stderr, an exit code per kind.
 expect_error "missing file" 5 "$ledge" run "$tmp/nope.onnx"
 printf 'garbage\xff\xff' >"$tmp/garbage.onnx"

@@ -9,6 +9,7 @@ namespace ledge::cli {
 // Each adder registers its subcommand; the callback it stores sets `exit_code`.
 void add_run_command(CLI::App& app, int& exit_code);
 void add_inspect_command(CLI::App& app, int& exit_code);
+void add_ops_command(CLI::App& app, int& exit_code);
 void add_evaluate_command(CLI::App& app, int& exit_code);
 
 }  // namespace ledge::cli

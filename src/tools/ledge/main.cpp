@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   ledge::cli::add_run_command(app, exit_code);
   ledge::cli::add_inspect_command(app, exit_code);
+  ledge::cli::add_ops_command(app, exit_code);
   ledge::cli::add_evaluate_command(app, exit_code);
   try {
     app.parse(argc, argv);
