@@ -54,13 +54,17 @@ std::unordered_map<std::string, size_t> last_uses(const Graph& graph) {
 struct Executor {
   int64_t opset;
   const RunOptions* options;
+  // Last uses per graph, computed once per run: a Loop body runs many times.
+  mutable std::unordered_map<const Graph*, std::unordered_map<std::string, size_t>> last_cache;
 
   // Runs `graph` with `inputs` bound to its declared inputs in order (subgraphs) or by
   // name (main graph, via scope.values prefilled by the caller).
   Expected<std::vector<Tensor>> run_graph(const Graph& graph, Scope& scope, bool observe) const {
     for (const auto& [name, t] : graph.initializers)
       if (!scope.values.count(name)) scope.values.emplace(name, t);
-    const auto last = last_uses(graph);
+    auto cached = last_cache.find(&graph);
+    if (cached == last_cache.end()) cached = last_cache.emplace(&graph, last_uses(graph)).first;
+    const auto& last = cached->second;
     SubgraphRunner runner =
         [this, &scope](const Graph& g,
                        const std::vector<Tensor>& inputs) -> Expected<std::vector<Tensor>> {
@@ -164,7 +168,7 @@ Expected<std::vector<Tensor>> Session::run(const std::map<std::string, Tensor>& 
   }
   for (const auto& in : inputs_)
     if (!feeds.count(in.name)) return invalid_argument("input '" + in.name + "' was not given");
-  Executor ex{opset_, &options};
+  Executor ex{opset_, &options, {}};
   return ex.run_graph(graph, scope, true);
 }
 
