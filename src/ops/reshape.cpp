@@ -64,8 +64,8 @@ Status infer_reshape(InferContext& c) {
     if (static_cast<int64_t>(i) == infer_at) continue;
     if (out[i] < 0)
       rest_known = false;
-    else
-      rest *= out[i];
+    else if (__builtin_mul_overflow(rest, out[i], &rest))
+      return c.fail("shape " + shape_to_string(out) + " has too many elements");
   }
   if (infer_at >= 0) {
     if (total >= 0 && rest_known) {

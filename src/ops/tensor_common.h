@@ -111,8 +111,8 @@ inline int64_t known_numel(const std::vector<int64_t>& dims) {
     if (d == 0) return 0;
     if (d < 0)
       unknown = true;
-    else
-      n *= d;
+    else if (__builtin_mul_overflow(n, d, &n))
+      unknown = true;  // declared dimensions can be absurd: treat an overflow as unknown
   }
   return unknown ? -1 : n;
 }

@@ -106,7 +106,8 @@ Status infer_types(Graph& graph, int64_t opset) {
     // Range), which must not be materialized while a model loads.
     bool small_outputs = true;
     for (const auto& t : ic.outputs())
-      if (t.dtype != DType::kUndefined && (!t.is_static() || numel(*t.shape) > kMaxEvalElements))
+      if (t.dtype != DType::kUndefined && (!t.is_static() || !checked_numel(*t.shape).ok() ||
+                                           *checked_numel(*t.shape) > kMaxEvalElements))
         small_outputs = false;
     if (all_known && small_outputs && in_elements <= kMaxEvalElements && !has_subgraph(node) &&
         !is_random(node.op_type)) {
