@@ -16,7 +16,7 @@ corpus=build-fuzz/corpus
 mkdir -p "$corpus/model" "$corpus/tensor"
 if [ -z "$(ls -A "$corpus/model")" ]; then
   i=0
-  for f in "$data"/node/*/model.onnx "$data"/pytorch-operator/*/model.onnx examples/*/model.onnx; do
+  for f in tests/fuzz_regressions/*.onnx "$data"/node/*/model.onnx "$data"/pytorch-operator/*/model.onnx examples/*/model.onnx; do
     [ -f "$f" ] && [ "$(stat -c %s "$f")" -lt 200000 ] && cp "$f" "$corpus/model/seed_$((i++)).onnx"
   done
   i=0

@@ -170,7 +170,7 @@ Status run_prelu(KernelContext& c) {
 // of X's type (any numeric type from 12).
 Status infer_clip(InferContext& c) {
   if (c.opset() < 11) return infer_unary(c, kFloat);
-  LEDGE_ASSIGN(DType t, common_type(c, {0, 1, 2}, TypeSet::kNumeric));
+  LEDGE_ASSIGN(DType t, common_type(c, {0, 1, 2}, TypeSet::kNumeric, /*optional=*/true));
   LEDGE_TRY(require_input(c, 0));
   for (size_t i = 1; i <= 2; ++i) {
     if (!c.has_input(i) || !c.input_type(i).is_static()) continue;

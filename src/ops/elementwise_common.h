@@ -50,11 +50,15 @@ inline Status infer_unary(InferContext& c, TypeSet s, DType out = DType::kUndefi
 
 // The element type shared by the listed inputs (absent optional inputs skipped): each must
 // have a type in `s`, and all known types must agree. kUndefined when none is known.
+// The listed inputs are required unless `optional` is set (Clip's min and max).
 inline Expected<DType> common_type(const InferContext& c, const std::vector<size_t>& inputs,
-                                   TypeSet s) {
+                                   TypeSet s, bool optional = false) {
   DType common = DType::kUndefined;
   for (size_t i : inputs) {
-    if (!c.has_input(i)) continue;
+    if (!c.has_input(i)) {
+      if (optional) continue;
+      return c.fail("missing required input " + std::to_string(i));
+    }
     LEDGE_TRY(require_typed(c, i, s));
     const DType t = c.input_dtype(i);
     if (t == DType::kUndefined) continue;

@@ -214,6 +214,20 @@ std::vector<std::string> sample_models() {
   return models;
 }
 
+// Inputs the fuzzer once crashed on (tests/fuzz_regressions): each must now fail cleanly.
+TEST(BadInput, FuzzRegressionsFailCleanly) {
+  set_tensor_byte_limit(size_t{256} << 20);
+  int seen = 0;
+  for (const auto& e :
+       fs::directory_iterator(fs::path(LEDGE_SOURCE_DIR) / "tests/fuzz_regressions")) {
+    auto bytes = read_file(e.path().string());
+    ASSERT_TRUE(bytes.ok());
+    load_and_run(*bytes);
+    ++seen;
+  }
+  EXPECT_GE(seen, 2);
+}
+
 TEST(BadInput, TruncatedModelsFailCleanly) {
   set_tensor_byte_limit(size_t{256} << 20);
   for (const auto& model : sample_models())
