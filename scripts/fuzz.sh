@@ -33,5 +33,5 @@ for target in model_loader_fuzzer tensor_file_fuzzer; do
   dir="${dir/model_loader/model}"; dir="${dir/tensor_file/tensor}"
   echo "fuzzing $target for ${seconds}s"
   ./build-fuzz/$target "$dir" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=262144 -print_final_stats=1 -artifact_prefix=build-fuzz/crash- 2>&1 | tail -n 12
+    -seed=1 -max_len=262144 -print_final_stats=1 -artifact_prefix=build-fuzz/crash- 2>&1 | tail -n 12
 done

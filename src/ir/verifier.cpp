@@ -66,6 +66,8 @@ std::set<std::string> outer_scope_reads(const Graph& graph) {
 Status verify_graph(const Graph& graph, const std::set<std::string>& outer_scope) {
   std::set<std::string> defined = defined_at_entry(graph);
   for (const auto& node : graph.nodes) {
+    // Every ONNX operator has an output; kernels rely on output 0 existing.
+    if (node.outputs.empty()) return invalid_model("node " + node.label() + " has no outputs");
     for (const auto& in : node.inputs) {
       if (!in.empty() && !defined.count(in) && !outer_scope.count(in))
         return invalid_model("node " + node.label() + " reads '" + in +
