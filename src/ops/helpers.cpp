@@ -3,7 +3,7 @@
 namespace ledge {
 
 Expected<int64_t> normalize_axis(int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+  if (axis < -rank || axis >= rank)
     return invalid_model("axis " + std::to_string(axis) + " is out of range for rank " +
                          std::to_string(rank));
   return axis < 0 ? axis + rank : axis;
