@@ -36,19 +36,9 @@ Expected<ConvGeometry> read_conv(const NodeContext& c, int64_t rank,
 }
 
 Status infer_conv(InferContext& c) {
-  LEDGE_TRY(require_input(c, 0));
-  LEDGE_TRY(require_input(c, 1));
-  LEDGE_TRY(require_float(c, 0));
-  LEDGE_TRY(require_same_type(c, 1));
-  if (c.has_input(2)) LEDGE_TRY(require_same_type(c, 2));
+  LEDGE_ASSIGN(const int64_t rank, conv_input_rank(c));
   const DType dt = c.input_dtype(0);
-  int64_t rank = c.input_rank(0);
-  if (rank < 0) rank = c.input_rank(1);
   if (rank < 0) return c.set_output_unknown(0, dt);
-  if (rank < 3) return c.fail("input X has rank " + std::to_string(rank) + ", expected 3 or more");
-  if (c.input_rank(1) >= 0 && c.input_rank(1) != rank)
-    return c.fail("weight W has rank " + std::to_string(c.input_rank(1)) + ", X has rank " +
-                  std::to_string(rank));
   const std::vector<int64_t> xd = dims_or_unknown(c.input_type(0), rank);
   const std::vector<int64_t> wd = dims_or_unknown(c.input_type(1), rank);
   LEDGE_ASSIGN(ConvGeometry g, read_conv(c, rank, wd));

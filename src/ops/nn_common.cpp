@@ -144,4 +144,20 @@ std::vector<int64_t> dims_or_unknown(const TensorType& t, int64_t rank) {
   return std::vector<int64_t>(static_cast<size_t>(std::max<int64_t>(rank, 0)), -1);
 }
 
+Expected<int64_t> conv_input_rank(const InferContext& c) {
+  LEDGE_TRY(require_input(c, 0));
+  LEDGE_TRY(require_input(c, 1));
+  LEDGE_TRY(require_float(c, 0));
+  LEDGE_TRY(require_same_type(c, 1));
+  if (c.has_input(2)) LEDGE_TRY(require_same_type(c, 2));
+  int64_t rank = c.input_rank(0);
+  if (rank < 0) rank = c.input_rank(1);
+  if (rank < 0) return int64_t{-1};
+  if (rank < 3) return c.fail("input X has rank " + std::to_string(rank) + ", expected 3 or more");
+  if (c.input_rank(1) >= 0 && c.input_rank(1) != rank)
+    return c.fail("weight W has rank " + std::to_string(c.input_rank(1)) + ", X has rank " +
+                  std::to_string(rank));
+  return rank;
+}
+
 }  // namespace ledge

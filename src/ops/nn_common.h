@@ -135,5 +135,8 @@ Status check_scratch(const NodeContext& c, double elements, size_t elem_size);
 
 // The dims of a static type, or a vector of -1 of the given rank.
 std::vector<int64_t> dims_or_unknown(const TensorType& t, int64_t rank);
+// Checks X, W and the optional bias of Conv/ConvTranspose; returns the rank of X (from W
+// when X's is unknown), or -1 when neither rank is known.
+Expected<int64_t> conv_input_rank(const InferContext& c);
 
 }  // namespace ledge
