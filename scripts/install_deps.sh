@@ -9,6 +9,8 @@ packages=(
   # libraries
   libonnx-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # fast kernels and threads; the compiled artifact
+  libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libflatbuffers-dev flatbuffers-compiler
   # data: ONNX backend tests and the Fashion-MNIST dataset
   libonnx-testdata dataset-fashion-mnist
   # interop test (tests/interop): model export and output comparison

@@ -156,6 +156,13 @@ Expected<std::unique_ptr<Session>> Session::create(std::shared_ptr<Model> model,
   return s;
 }
 
+SessionStats Session::stats() const {
+  SessionStats st;
+  for (const auto& [name, t] : model_->graph.initializers) st.weights_bytes += t.nbytes();
+  st.nodes = model_->graph.nodes.size();
+  return st;
+}
+
 Expected<std::vector<Tensor>> Session::run(const std::map<std::string, Tensor>& feeds,
                                            const RunOptions& options) const {
   const Graph& graph = model_->graph;

@@ -28,6 +28,19 @@ namespace ledge {
 struct SessionOptions {
   // Fixes dynamic dimensions of inputs: name → full shape.
   std::map<std::string, Shape> shape_overrides;
+  // Worker threads for the fast kernels (1: the calling thread only).
+  int threads = 1;
+  // Rewrite the graph for speed (fold constants, fuse, choose the fast kernels' layout).
+  // false runs every node as written with the reference kernels: per-node observers then
+  // see every original value.
+  bool optimize = true;
+};
+
+// What a session holds, for `ledge bench` and the memory report.
+struct SessionStats {
+  size_t weights_bytes = 0;  // initializers of the graph the session runs
+  size_t arena_bytes = 0;    // the planned activation arena (0 when not planned)
+  size_t nodes = 0;          // nodes of the graph the session runs (after optimization)
 };
 
 struct RunOptions {
@@ -45,6 +58,7 @@ class Session {
   const std::vector<ValueInfo>& inputs() const { return inputs_; }
   const std::vector<ValueInfo>& outputs() const { return outputs_; }
   const Model& model() const { return *model_; }
+  SessionStats stats() const;
 
   // Runs the model; returns the outputs in the order of outputs().
   Expected<std::vector<Tensor>> run(const std::map<std::string, Tensor>& feeds,
