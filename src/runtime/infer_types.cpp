@@ -53,7 +53,7 @@ Status apply_shape_overrides(Graph& graph, const std::map<std::string, Shape>& o
   return Status();
 }
 
-Status infer_types(Graph& graph, int64_t opset) {
+Status infer_types(Graph& graph, int64_t opset, std::map<std::string, Tensor>* known) {
   std::map<std::string, TensorType>& types = graph.value_types;
   std::map<std::string, Tensor> values;  // known values: initializers and evaluated constants
   for (const auto& in : graph.inputs) types[in.name] = in.type;
@@ -116,6 +116,7 @@ Status infer_types(Graph& graph, int64_t opset) {
       for (size_t i = 0; i < node.outputs.size(); ++i)
         if (!node.outputs[i].empty() && (*outs)[i].defined()) {
           values[node.outputs[i]] = (*outs)[i];
+          if (known) (*known)[node.outputs[i]] = (*outs)[i];
           types[node.outputs[i]] = TensorType{(*outs)[i].dtype(), (*outs)[i].shape()};
         }
     }

@@ -20,6 +20,7 @@ namespace ledge {
 // or one that contradicts a fixed dimension or the rank, is an error.
 Status apply_shape_overrides(Graph& graph, const std::map<std::string, Shape>& overrides);
 
-Status infer_types(Graph& graph, int64_t opset);
+// `known`, when given, receives the values evaluated ahead of time (node outputs only).
+Status infer_types(Graph& graph, int64_t opset, std::map<std::string, Tensor>* known = nullptr);
 
 }  // namespace ledge

@@ -3,8 +3,12 @@
 #include <unordered_map>
 
 #include "ir/verifier.h"
+#include "lower/lower.h"
+#include "runtime/arena.h"
 #include "runtime/infer_types.h"
+#include "runtime/plan.h"
 #include "runtime/run_node.h"
+#include "runtime/thread_pool.h"
 
 namespace ledge {
 
@@ -142,29 +146,105 @@ Expected<std::unique_ptr<Session>> Session::create(std::shared_ptr<Model> model,
   LEDGE_TRY(infer_types(graph, opset));
 
   std::unique_ptr<Session> s(new Session());
-  s->model_ = std::move(model);
   s->opset_ = opset;
-  for (const auto& in : graph.inputs)
-    if (!graph.initializers.count(in.name)) s->inputs_.push_back(in);
-  for (const auto& out : graph.outputs) {
+  s->pool_ = std::make_shared<ThreadPool>(options.threads);
+  if (options.optimize) {
+    // Rewrite a copy (tensors are shared, not copied): the caller's model stays as written.
+    auto lowered = std::make_shared<Model>(*model);
+    std::map<std::string, Tensor> known;
+    LEDGE_TRY(infer_types(lowered->graph, opset, &known));
+    fold_known_values(lowered->graph, known);
+    LEDGE_TRY(lower_for_cpu(*lowered));
+    LEDGE_TRY(verify_graph(lowered->graph));
+    LEDGE_TRY(infer_types(lowered->graph, opset));
+    model = std::move(lowered);
+    s->planned_ = true;
+    s->arena_ = options.arena ? options.arena : std::make_shared<Arena>();
+  }
+  s->model_ = std::move(model);
+  const Graph& graph_run = s->model_->graph;
+  if (s->planned_ && why_not_plannable(graph_run).empty()) {
+    LEDGE_ASSIGN(s->plan_, ExecutionPlan::build(graph_run, opset, s->pool_, s->arena_));
+  }
+  for (const auto& in : graph_run.inputs)
+    if (!graph_run.initializers.count(in.name)) s->inputs_.push_back(in);
+  for (const auto& out : graph_run.outputs) {
     ValueInfo info = out;
-    auto it = graph.value_types.find(out.name);
-    if (info.type.dtype == DType::kUndefined && it != graph.value_types.end())
+    auto it = graph_run.value_types.find(out.name);
+    if (info.type.dtype == DType::kUndefined && it != graph_run.value_types.end())
       info.type = it->second;
     s->outputs_.push_back(std::move(info));
   }
   return s;
 }
 
+Session::~Session() = default;
+
 SessionStats Session::stats() const {
   SessionStats st;
   for (const auto& [name, t] : model_->graph.initializers) st.weights_bytes += t.nbytes();
   st.nodes = model_->graph.nodes.size();
+  st.threads = pool_ ? pool_->threads() : 1;
+  std::lock_guard<std::mutex> lock(plan_mutex_);
+  if (plan_) {
+    st.arena_bytes = plan_->arena_bytes();
+    st.fast_nodes = plan_->fast_steps();
+    st.reference_ops = plan_->reference_ops();
+  }
+  st.plan_note = planned_ ? plan_note_ : "optimization off";
   return st;
+}
+
+Expected<ExecutionPlan*> Session::plan_for(const std::map<std::string, Tensor>& feeds) const {
+  if (!planned_ || !plan_note_.empty()) return nullptr;
+  const Graph& graph = model_->graph;
+  if (plan_) {
+    bool same = true;
+    for (const auto& in : plan_->graph().inputs) {
+      auto it = feeds.find(in.name);
+      same = same && (it == feeds.end() || it->second.shape() == *in.type.shape);
+    }
+    if (same) return plan_.get();
+  }
+  // Dynamic dimensions: plan for the shapes fed this time (and keep that plan until the
+  // shapes change).
+  Graph fixed = graph;
+  std::map<std::string, Shape> shapes;
+  for (const auto& in : inputs_) shapes[in.name] = feeds.at(in.name).shape();
+  LEDGE_TRY(apply_shape_overrides(fixed, shapes));
+  fixed.value_types.clear();
+  std::map<std::string, Tensor> known;
+  LEDGE_TRY(infer_types(fixed, opset_, &known));
+  fold_known_values(fixed, known);
+  if (std::string why = why_not_plannable(fixed); !why.empty()) {
+    plan_note_ = why;
+    plan_.reset();
+    return nullptr;
+  }
+  LEDGE_ASSIGN(plan_, ExecutionPlan::build(std::move(fixed), opset_, pool_, arena_));
+  return plan_.get();
 }
 
 Expected<std::vector<Tensor>> Session::run(const std::map<std::string, Tensor>& feeds,
                                            const RunOptions& options) const {
+  const Graph& graph = model_->graph;
+  for (const auto& [name, t] : feeds) {
+    const ValueInfo* info = graph.find_input(name);
+    if (!info) return invalid_argument("the model has no input named '" + name + "'");
+    LEDGE_TRY(check_feed(*info, t));
+  }
+  for (const auto& in : inputs_)
+    if (!feeds.count(in.name)) return invalid_argument("input '" + in.name + "' was not given");
+  if (planned_) {
+    std::lock_guard<std::mutex> lock(plan_mutex_);
+    LEDGE_ASSIGN(ExecutionPlan * plan, plan_for(feeds));
+    if (plan) return plan->run(feeds, options);
+  }
+  return run_interpreted(feeds, options);
+}
+
+Expected<std::vector<Tensor>> Session::run_interpreted(const std::map<std::string, Tensor>& feeds,
+                                                       const RunOptions& options) const {
   const Graph& graph = model_->graph;
   Scope scope;
   for (const auto& [name, t] : feeds) {

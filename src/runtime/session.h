@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@
 
 namespace ledge {
 
+class Arena;
+class ExecutionPlan;
+class ThreadPool;
+
 struct SessionOptions {
   // Fixes dynamic dimensions of inputs: name → full shape.
   std::map<std::string, Shape> shape_overrides;
@@ -34,6 +39,9 @@ struct SessionOptions {
   // false runs every node as written with the reference kernels: per-node observers then
   // see every original value.
   bool optimize = true;
+  // Scratch memory for intermediate tensors; sessions given the same arena share it and
+  // take turns running. Null: the session has its own.
+  std::shared_ptr<Arena> arena;
 };
 
 // What a session holds, for `ledge bench` and the memory report.
@@ -41,6 +49,11 @@ struct SessionStats {
   size_t weights_bytes = 0;  // initializers of the graph the session runs
   size_t arena_bytes = 0;    // the planned activation arena (0 when not planned)
   size_t nodes = 0;          // nodes of the graph the session runs (after optimization)
+  size_t fast_nodes = 0;     // of those, nodes run by fast kernels (or free views)
+  int threads = 1;
+  // Operators (domain.op) of the nodes that run with reference kernels, with counts.
+  std::map<std::string, int> reference_ops;
+  std::string plan_note;  // why the session runs unplanned, when it does
 };
 
 struct RunOptions {
@@ -50,6 +63,7 @@ struct RunOptions {
 
 class Session {
  public:
+  ~Session();
   static Expected<std::unique_ptr<Session>> create(std::shared_ptr<Model> model,
                                                    SessionOptions options = {});
 
@@ -66,10 +80,22 @@ class Session {
 
  private:
   Session() = default;
+  Expected<std::vector<Tensor>> run_interpreted(const std::map<std::string, Tensor>& feeds,
+                                                const RunOptions& options) const;
+  // The plan for these feeds' shapes, built on first use; null when the graph cannot be
+  // planned (control flow, data-dependent shapes).
+  Expected<ExecutionPlan*> plan_for(const std::map<std::string, Tensor>& feeds) const;
+
   std::shared_ptr<Model> model_;
   std::vector<ValueInfo> inputs_;
   std::vector<ValueInfo> outputs_;
   int64_t opset_ = 0;
+  bool planned_ = false;  // optimize was asked for
+  std::shared_ptr<ThreadPool> pool_;
+  std::shared_ptr<Arena> arena_;
+  mutable std::mutex plan_mutex_;
+  mutable std::unique_ptr<ExecutionPlan> plan_;
+  mutable std::string plan_note_;
 };
 
 // Checks a tensor fed for `info`: element type, rank and every known dimension.

@@ -1,0 +1,44 @@
+// ledge.NhwcConv through XNNPACK: general, grouped, depthwise and 1x1 convolutions all
+// go through one operator, which picks its microkernel (GEMM, IGEMM or depthwise) and
+// packs the weights once here.
+#include "kernels/xnn_kernel.h"
+#include "ops/lowered_common.h"
+
+namespace ledge {
+namespace {
+
+Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
+  const Tensor* w = c.constant(1);
+  const Tensor* b = c.has_input(2) ? c.constant(2) : nullptr;
+  if (!w || (c.has_input(2) && !b)) return std::unique_ptr<PreparedKernel>();  // weights vary
+  LEDGE_ASSIGN(Window2d win, read_window2d(c, w->dim(1), w->dim(2)));
+  const ActivationRange act = read_activation(c);
+  const int64_t group = c.attr_int("group", 1);
+  const Shape& x = c.input_shape(0);
+  const size_t channels = static_cast<size_t>(x[3]);
+  const size_t out_channels = static_cast<size_t>(w->dim(0));
+  xnn_operator_t op = nullptr;
+  const xnn_status st = xnn_create_convolution2d_nhwc_f32(
+      static_cast<uint32_t>(win.pad_top), static_cast<uint32_t>(win.pad_right),
+      static_cast<uint32_t>(win.pad_bottom), static_cast<uint32_t>(win.pad_left),
+      static_cast<uint32_t>(win.kh), static_cast<uint32_t>(win.kw), static_cast<uint32_t>(win.sh),
+      static_cast<uint32_t>(win.sw), static_cast<uint32_t>(win.dh), static_cast<uint32_t>(win.dw),
+      static_cast<uint32_t>(group), channels / static_cast<size_t>(group),
+      out_channels / static_cast<size_t>(group), channels, out_channels, w->data<float>(),
+      b ? b->data<float>() : nullptr, act.min, act.max, 0, &op);
+  const size_t batch = static_cast<size_t>(x[0]), h = static_cast<size_t>(x[1]),
+               wd = static_cast<size_t>(x[2]);
+  return make_xnn_kernel(
+      st, op, "convolution",
+      [batch, h, wd](xnn_operator_t o, const Tensor* const* in, Tensor* const* out,
+                     pthreadpool_t pool) {
+        return xnn_setup_convolution2d_nhwc_f32(o, batch, h, wd, in[0]->data<float>(),
+                                                out[0]->data<float>(), pool);
+      },
+      c, 1);
+}
+
+}  // namespace
+}  // namespace ledge
+
+LEDGE_DEFINE_FAST_KERNEL(NhwcConv, "ledge", "NhwcConv", prepare)

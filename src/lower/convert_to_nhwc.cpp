@@ -1,0 +1,328 @@
+// Chooses the NHWC layout once, at plan time, for float convolutions and the nodes
+// around them, so the fast kernels (which are NHWC) never transpose per operator.
+//
+// Walking the nodes in order, each value may exist in NCHW (its original name), in NHWC
+// (a new name), or both. Convolutions always go NHWC; pooling, element-wise and Concat
+// nodes go NHWC when an input already is; every other node reads NCHW. A Transpose is
+// inserted only where a value is needed in the layout it does not have yet (a Reshape
+// when the transpose would not move any data: H = W = 1). The NCHW form of a value
+// keeps its original name, so nodes outside the NHWC region are untouched.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "ir/verifier.h"
+#include "lower/lower.h"
+#include "lower/lower_util.h"
+#include "ops/lowered_common.h"
+
+namespace ledge {
+
+namespace {
+
+const std::set<std::string> kUnaryOps = {
+    "Relu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid", "LeakyRelu", "Tanh", "Elu",
+    "Selu", "Exp",  "Neg",       "Abs",         "Sqrt",    "Softplus",  "Erf",  "Identity"};
+const std::set<std::string> kBinaryOps = {"Add", "Sub", "Mul", "Div", "Max", "Min"};
+
+class Converter {
+ public:
+  explicit Converter(Graph& g) : g_(g), names_(g) {
+    for (const auto& i : g.inputs) nchw_.insert(i.name);
+    for (const auto& [n, t] : g.initializers) nchw_.insert(n);
+  }
+
+  Status run() {
+    std::vector<Node> old = std::move(g_.nodes);
+    g_.nodes.clear();
+    for (Node& n : old) LEDGE_TRY(visit(std::move(n)));
+    for (const auto& o : g_.outputs) LEDGE_TRY(need_nchw(o.name));
+    return Status();
+  }
+
+ private:
+  const Shape* shape(const std::string& v) const { return static_shape(g_, v); }
+  // The shape with unknown dimensions as -1, or null when even the rank is unknown.
+  const Shape* partial_shape(const std::string& v) const {
+    if (const Shape* s = static_shape(g_, v)) return s;
+    auto it = g_.value_types.find(v);
+    return it != g_.value_types.end() && it->second.shape ? &*it->second.shape : nullptr;
+  }
+  int64_t rank(const std::string& v) const {
+    if (const Shape* s = shape(v)) return static_cast<int64_t>(s->size());
+    auto it = g_.value_types.find(v);
+    return it != g_.value_types.end() && it->second.shape
+               ? static_cast<int64_t>(it->second.shape->size())
+               : -1;
+  }
+  bool is_float4d(const std::string& v) const {
+    return rank(v) == 4 && value_dtype(g_, v) == DType::kFloat32;
+  }
+  bool has_nhwc(const std::string& v) const { return nhwc_.count(v) != 0; }
+  // True when NCHW and NHWC of this value are the same bytes (H = W = 1).
+  bool layout_free(const std::string& v) const {
+    const Shape* s = shape(v);
+    return s && s->size() == 4 && (*s)[2] == 1 && (*s)[3] == 1;
+  }
+
+  // Emits a layout change of `from` into `to`: a Transpose, or a Reshape when no data moves.
+  void emit_relayout(const std::string& from, const std::string& to, bool to_nhwc,
+                     const std::string& orig) {
+    Node t;
+    t.name = names_.make(orig + (to_nhwc ? "/to_nhwc" : "/to_nchw"));
+    t.inputs = {from};
+    t.outputs = {to};
+    if (layout_free(orig)) {
+      const Shape& s = *shape(orig);
+      Shape target = to_nhwc ? Shape{s[0], s[2], s[3], s[1]} : s;
+      const std::string shape_name = names_.make(orig + "/shape");
+      g_.initializers[shape_name] = Tensor::from_vector<int64_t>(target, {4});
+      t.op_type = "Reshape";
+      t.inputs.push_back(shape_name);
+    } else {
+      t.op_type = "Transpose";
+      t.attributes["perm"] =
+          to_nhwc ? std::vector<int64_t>{0, 2, 3, 1} : std::vector<int64_t>{0, 3, 1, 2};
+    }
+    g_.nodes.push_back(std::move(t));
+  }
+
+  std::string need_nhwc(const std::string& v) {
+    if (auto it = nhwc_.find(v); it != nhwc_.end()) return it->second;
+    const std::string out = names_.make(v + "/nhwc");
+    emit_relayout(v, out, true, v);
+    nhwc_[v] = out;
+    return out;
+  }
+
+  Status need_nchw(const std::string& v) {
+    if (v.empty() || nchw_.count(v)) return Status();
+    auto it = nhwc_.find(v);
+    if (it == nhwc_.end()) return Status();  // produced later or captured: not ours
+    emit_relayout(it->second, v, false, v);
+    nchw_.insert(v);
+    return Status();
+  }
+
+  // A new output name for the NHWC form of `orig`.
+  std::string nhwc_output(const std::string& orig) {
+    const std::string out = names_.make(orig + "/nhwc");
+    nhwc_[orig] = out;
+    return out;
+  }
+
+  Status visit(Node n) {
+    if (n.domain.empty()) {
+      if (n.op_type == "Conv" && try_conv(n)) return Status();
+      if ((n.op_type == "MaxPool" || n.op_type == "AveragePool") && try_pool(n)) return Status();
+      if (n.op_type == "GlobalAveragePool" && try_global_pool(n)) return Status();
+      if (kUnaryOps.count(n.op_type) && try_unary(n)) return Status();
+      if (kBinaryOps.count(n.op_type) && try_binary(n)) return Status();
+      if (n.op_type == "Concat" && try_concat(n)) return Status();
+    }
+    for (const auto& r : node_reads(n)) LEDGE_TRY(need_nchw(r));
+    for (const auto& o : n.outputs) nchw_.insert(o);
+    g_.nodes.push_back(std::move(n));
+    return Status();
+  }
+
+  // Explicit [top, left, bottom, right] pads, resolving auto_pad from static shapes.
+  std::optional<std::vector<int64_t>> explicit_pads(const Node& n, const std::string& x, int64_t kh,
+                                                    int64_t kw) const {
+    const auto st = attr_as_ints(n, "strides");
+    const auto dl = attr_as_ints(n, "dilations");
+    const int64_t sh = st.size() == 2 ? st[0] : 1, sw = st.size() == 2 ? st[1] : 1;
+    const int64_t dh = dl.size() == 2 ? dl[0] : 1, dw = dl.size() == 2 ? dl[1] : 1;
+    std::string auto_pad = "NOTSET";
+    if (auto it = n.attributes.find("auto_pad"); it != n.attributes.end())
+      if (auto s = std::get_if<std::string>(&it->second)) auto_pad = *s;
+    if (auto_pad == "NOTSET") {
+      auto p = attr_as_ints(n, "pads");
+      if (p.empty()) p = {0, 0, 0, 0};
+      if (p.size() != 4) return std::nullopt;
+      return p;
+    }
+    if (auto_pad == "VALID") return std::vector<int64_t>{0, 0, 0, 0};
+    const Shape* s = shape(x);
+    if (!s) return std::nullopt;
+    std::vector<int64_t> p(4);
+    const int64_t in[2] = {(*s)[2], (*s)[3]}, k[2] = {kh, kw}, str[2] = {sh, sw}, dil[2] = {dh, dw};
+    for (int i = 0; i < 2; ++i) {
+      const int64_t out = (in[i] + str[i] - 1) / str[i];
+      const int64_t total =
+          std::max<int64_t>(0, (out - 1) * str[i] + (k[i] - 1) * dil[i] + 1 - in[i]);
+      const int64_t small = total / 2, large = total - small;
+      p[i] = auto_pad == "SAME_UPPER" ? small : large;
+      p[i + 2] = auto_pad == "SAME_UPPER" ? large : small;
+    }
+    return p;
+  }
+
+  bool try_conv(Node& n) {
+    if (n.inputs.size() < 2 || n.outputs.size() != 1 || !is_float4d(n.inputs[0])) return false;
+    const Tensor* w = find_initializer(g_, n.inputs[1]);
+    if (!w || w->dtype() != DType::kFloat32 || w->rank() != 4) return false;
+    const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
+    if (has_bias) {
+      const Tensor* b = find_initializer(g_, n.inputs[2]);
+      if (!b || b->dtype() != DType::kFloat32 || b->rank() != 1) return false;
+    }
+    const auto pads = explicit_pads(n, n.inputs[0], w->dim(2), w->dim(3));
+    if (!pads) return false;
+    std::string w_nhwc;
+    if (auto it = packed_.find(n.inputs[1]); it != packed_.end()) {
+      w_nhwc = it->second;
+    } else {
+      auto t = transpose_tensor(*w, {0, 2, 3, 1});
+      if (!t) return false;
+      w_nhwc = names_.make(n.inputs[1] + "/ohwi");
+      g_.initializers[w_nhwc] = std::move(t).value();
+      packed_[n.inputs[1]] = w_nhwc;
+    }
+    Node c;
+    c.name = n.name;
+    c.op_type = "NhwcConv";
+    c.domain = kLoweredDomain;
+    c.inputs = {need_nhwc(n.inputs[0]), w_nhwc};
+    if (has_bias) c.inputs.push_back(n.inputs[2]);
+    for (const char* a : {"strides", "dilations"})
+      if (n.has_attr(a)) c.attributes[a] = n.attributes.at(a);
+    c.attributes["pads"] = *pads;
+    c.attributes["group"] = attr_as_int(n, "group", 1);
+    c.outputs = {nhwc_output(n.outputs[0])};
+    g_.nodes.push_back(std::move(c));
+    return true;
+  }
+
+  bool try_pool(Node& n) {
+    if (n.outputs.size() != 1 || !has_nhwc(n.inputs[0]) || !is_float4d(n.inputs[0])) return false;
+    const auto ks = attr_as_ints(n, "kernel_shape");
+    if (ks.size() != 2 || attr_as_int(n, "storage_order", 0) != 0) return false;
+    auto pads = explicit_pads(n, n.inputs[0], ks[0], ks[1]);
+    const Shape* in = partial_shape(n.inputs[0]);
+    const Shape* out = partial_shape(n.outputs[0]);
+    if (!pads || !in || !out) return false;
+    for (int i = 2; i < 4; ++i)
+      if ((*in)[i] < 0 || (*out)[i] < 0) return false;
+    // ceil_mode: extend the bottom/right padding until the floor formula gives the
+    // output the reference computed.
+    const auto st = attr_as_ints(n, "strides");
+    const auto dl = attr_as_ints(n, "dilations");
+    const int64_t s[2] = {st.size() == 2 ? st[0] : 1, st.size() == 2 ? st[1] : 1};
+    const int64_t d[2] = {dl.size() == 2 ? dl[0] : 1, dl.size() == 2 ? dl[1] : 1};
+    bool extended = false;
+    for (int i = 0; i < 2; ++i) {
+      const int64_t need = ((*out)[2 + i] - 1) * s[i] + d[i] * (ks[i] - 1) + 1;
+      const int64_t have = (*in)[2 + i] + (*pads)[i] + (*pads)[i + 2];
+      if (need > have) {
+        (*pads)[i + 2] += need - have;
+        extended = true;
+      }
+    }
+    const bool is_max = n.op_type == "MaxPool";
+    // An average over a window cut by ceil_mode divides by a count the NHWC form does
+    // not model; leave such pools in NCHW.
+    if (!is_max && extended) return false;
+    Node p;
+    p.name = n.name;
+    p.op_type = is_max ? "NhwcMaxPool" : "NhwcAveragePool";
+    p.domain = kLoweredDomain;
+    p.inputs = {nhwc_.at(n.inputs[0])};
+    p.attributes["kernel_shape"] = ks;
+    p.attributes["pads"] = *pads;
+    if (n.has_attr("strides")) p.attributes["strides"] = n.attributes.at("strides");
+    if (is_max && n.has_attr("dilations")) p.attributes["dilations"] = n.attributes.at("dilations");
+    if (!is_max) p.attributes["count_include_pad"] = attr_as_int(n, "count_include_pad", 0);
+    p.outputs = {nhwc_output(n.outputs[0])};
+    g_.nodes.push_back(std::move(p));
+    return true;
+  }
+
+  bool try_global_pool(Node& n) {
+    if (n.outputs.size() != 1 || !has_nhwc(n.inputs[0]) || !is_float4d(n.inputs[0])) return false;
+    Node p;
+    p.name = n.name;
+    p.op_type = "NhwcGlobalAveragePool";
+    p.domain = kLoweredDomain;
+    p.inputs = {nhwc_.at(n.inputs[0])};
+    p.outputs = {nhwc_output(n.outputs[0])};
+    g_.nodes.push_back(std::move(p));
+    return true;
+  }
+
+  bool try_unary(Node& n) {
+    if (n.inputs.empty() || !has_nhwc(n.inputs[0]) || n.outputs.empty()) return false;
+    for (size_t i = 1; i < n.inputs.size(); ++i) {
+      const Shape* s = shape(n.inputs[i]);
+      if (!n.inputs[i].empty() && (!s || numel(*s) != 1)) return false;  // Clip min/max only
+    }
+    for (size_t o = 1; o < n.outputs.size(); ++o)
+      if (!n.outputs[o].empty()) return false;
+    n.inputs[0] = nhwc_.at(n.inputs[0]);
+    n.outputs[0] = nhwc_output(n.outputs[0]);
+    g_.nodes.push_back(std::move(n));
+    return true;
+  }
+
+  bool try_binary(Node& n) {
+    if (n.inputs.size() != 2 || n.outputs.size() != 1 || !is_float4d(n.outputs[0])) return false;
+    if (!has_nhwc(n.inputs[0]) && !has_nhwc(n.inputs[1])) return false;
+    std::string ins[2];
+    for (int i = 0; i < 2; ++i) {
+      const std::string& v = n.inputs[i];
+      if (has_nhwc(v)) {
+        ins[i] = nhwc_.at(v);
+      } else if (rank(v) == 4) {
+        ins[i] = need_nhwc(v);
+      } else if (const Tensor* c = find_initializer(g_, v)) {
+        // A constant that broadcasts: align it to rank 4, then permute like the data.
+        Shape s4(4 - c->rank(), 1);
+        s4.insert(s4.end(), c->shape().begin(), c->shape().end());
+        auto r4 = c->reshaped(s4);
+        if (!r4) return false;
+        auto t = transpose_tensor(*r4, {0, 2, 3, 1});
+        if (!t) return false;
+        ins[i] = names_.make(v + "/nhwc");
+        g_.initializers[ins[i]] = std::move(t).value();
+      } else if (rank(v) == 0) {
+        ins[i] = v;
+      } else {
+        return false;
+      }
+    }
+    n.inputs = {ins[0], ins[1]};
+    n.outputs[0] = nhwc_output(n.outputs[0]);
+    g_.nodes.push_back(std::move(n));
+    return true;
+  }
+
+  bool try_concat(Node& n) {
+    if (n.outputs.size() != 1 || !is_float4d(n.outputs[0])) return false;
+    int64_t axis = attr_as_int(n, "axis", 1);
+    if (axis < 0) axis += 4;
+    if (axis != 1) return false;
+    bool any = false;
+    for (const auto& v : n.inputs) {
+      if (v.empty() || !is_float4d(v)) return false;
+      any = any || has_nhwc(v);
+    }
+    if (!any) return false;
+    for (auto& v : n.inputs) v = need_nhwc(v);
+    n.attributes["axis"] = int64_t{3};
+    n.outputs[0] = nhwc_output(n.outputs[0]);
+    g_.nodes.push_back(std::move(n));
+    return true;
+  }
+
+  Graph& g_;
+  NameMaker names_;
+  std::set<std::string> nchw_;                 // values available in NCHW (original name)
+  std::map<std::string, std::string> nhwc_;    // value → its NHWC form
+  std::map<std::string, std::string> packed_;  // conv weight → its OHWI form
+};
+
+}  // namespace
+
+Status convert_to_nhwc(Graph& graph) { return Converter(graph).run(); }
+
+}  // namespace ledge

@@ -1,0 +1,65 @@
+#include "lower/lower.h"
+
+#include <set>
+
+#include "ir/verifier.h"
+
+namespace ledge {
+
+Status lower_for_cpu(Model& model) {
+  Graph& g = model.graph;
+  constants_to_initializers(g);
+  LEDGE_TRY(lower_fully_connected(g));
+  LEDGE_TRY(convert_to_nhwc(g));
+  LEDGE_TRY(fuse_activations(g, model.opset("")));
+  drop_unused_initializers(g);
+  return Status();
+}
+
+void fold_known_values(Graph& graph, const std::map<std::string, Tensor>& known) {
+  std::vector<Node> kept;
+  for (Node& n : graph.nodes) {
+    bool all = !n.outputs.empty();
+    for (const auto& o : n.outputs) all = all && !o.empty() && known.count(o);
+    if (all) {
+      for (const auto& o : n.outputs) graph.initializers[o] = known.at(o);
+      continue;
+    }
+    kept.push_back(std::move(n));
+  }
+  graph.nodes = std::move(kept);
+}
+
+void constants_to_initializers(Graph& graph) {
+  std::vector<Node> kept;
+  for (Node& n : graph.nodes) {
+    // Identity of a weight (exporters write these for shared parameters): the weight itself.
+    if (n.domain.empty() && n.op_type == "Identity" && n.inputs.size() == 1 &&
+        n.outputs.size() == 1 && graph.initializers.count(n.inputs[0]) &&
+        !graph.initializers.count(n.outputs[0])) {
+      graph.initializers[n.outputs[0]] = graph.initializers.at(n.inputs[0]);
+      continue;
+    }
+    auto it = n.attributes.find("value");
+    if (n.domain.empty() && n.op_type == "Constant" && n.outputs.size() == 1 &&
+        n.attributes.size() == 1 && it != n.attributes.end() &&
+        std::holds_alternative<Tensor>(it->second) && !graph.initializers.count(n.outputs[0])) {
+      graph.initializers[n.outputs[0]] = std::get<Tensor>(it->second);
+      continue;
+    }
+    kept.push_back(std::move(n));
+  }
+  graph.nodes = std::move(kept);
+}
+
+void drop_unused_initializers(Graph& graph) {
+  std::set<std::string> used;
+  for (const Node& n : graph.nodes)
+    for (const auto& r : node_reads(n)) used.insert(r);
+  for (const auto& o : graph.outputs) used.insert(o.name);
+  for (const auto& i : graph.inputs) used.insert(i.name);
+  for (auto it = graph.initializers.begin(); it != graph.initializers.end();)
+    it = used.count(it->first) ? std::next(it) : graph.initializers.erase(it);
+}
+
+}  // namespace ledge

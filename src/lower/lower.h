@@ -1,0 +1,38 @@
+// Lowering for the CPU backend: rewrites a typed graph (runtime/infer_types) into the
+// operators the fast kernels implement. Unlike the portable passes in src/passes, the
+// result uses operators of the "ledge" domain (src/ops/lowered_common.h) and is meant
+// for ledge sessions and .ledge artifacts, not for export as ONNX.
+//
+// Steps, each a free function in its own file:
+//   constants_to_initializers  Constant nodes holding a tensor, and Identity of a weight,
+//                          become initializers
+//   lower_fully_connected  Gemm / MatMul with constant weights → ledge.FullyConnected
+//   convert_to_nhwc        choose the NHWC layout once for every float convolution and
+//                          the element-wise, pooling and concatenation nodes around it;
+//                          Transposes only where a region of NHWC nodes meets the rest
+//   fuse_activations       Relu / Clip / Relu6 into the preceding NhwcConv or FullyConnected
+//   drop_unused_initializers
+// Every step keeps the graph's inputs, outputs and results unchanged.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "core/status.h"
+#include "ir/graph.h"
+
+namespace ledge {
+
+// `model.graph` must carry value types (infer_types). Idempotent.
+Status lower_for_cpu(Model& model);
+
+void constants_to_initializers(Graph& graph);
+// Nodes whose outputs were all evaluated ahead of time (infer_types' `known`) become
+// initializers: shape arithmetic on static shapes disappears.
+void fold_known_values(Graph& graph, const std::map<std::string, Tensor>& known);
+Status lower_fully_connected(Graph& graph);
+Status convert_to_nhwc(Graph& graph);
+Status fuse_activations(Graph& graph, int64_t opset);
+void drop_unused_initializers(Graph& graph);
+
+}  // namespace ledge

@@ -1,0 +1,104 @@
+#include "lower/lower_util.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "ir/verifier.h"
+
+namespace ledge {
+
+NameMaker::NameMaker(const Graph& graph) {
+  for (const auto& i : graph.inputs) used_.insert(i.name);
+  for (const auto& [n, t] : graph.initializers) used_.insert(n);
+  for (const auto& n : graph.nodes) {
+    for (const auto& o : n.outputs) used_.insert(o);
+    if (!n.name.empty()) used_.insert(n.name);
+  }
+}
+
+std::string NameMaker::make(const std::string& base) {
+  std::string name = base;
+  for (int i = 1; used_.count(name); ++i) name = base + "_" + std::to_string(i);
+  used_.insert(name);
+  return name;
+}
+
+std::map<std::string, int> count_reads(const Graph& graph) {
+  std::map<std::string, int> reads;
+  for (const Node& n : graph.nodes) {
+    for (const auto& r : n.inputs)
+      if (!r.empty()) ++reads[r];
+    // Captured values of subgraphs count too (node_reads includes them).
+    for (const auto& r : node_reads(n))
+      if (std::find(n.inputs.begin(), n.inputs.end(), r) == n.inputs.end()) ++reads[r];
+  }
+  for (const auto& o : graph.outputs) ++reads[o.name];
+  return reads;
+}
+
+const Shape* static_shape(const Graph& graph, const std::string& name) {
+  if (auto it = graph.initializers.find(name); it != graph.initializers.end())
+    return &it->second.shape();
+  auto it = graph.value_types.find(name);
+  if (it == graph.value_types.end() || !it->second.is_static()) return nullptr;
+  return &*it->second.shape;
+}
+
+DType value_dtype(const Graph& graph, const std::string& name) {
+  if (auto it = graph.initializers.find(name); it != graph.initializers.end())
+    return it->second.dtype();
+  auto it = graph.value_types.find(name);
+  return it == graph.value_types.end() ? DType::kUndefined : it->second.dtype;
+}
+
+const Tensor* find_initializer(const Graph& graph, const std::string& name) {
+  auto it = graph.initializers.find(name);
+  return it == graph.initializers.end() ? nullptr : &it->second;
+}
+
+float attr_as_float(const Node& node, const std::string& name, float def) {
+  auto it = node.attributes.find(name);
+  if (it == node.attributes.end()) return def;
+  if (auto f = std::get_if<float>(&it->second)) return *f;
+  if (auto i = std::get_if<int64_t>(&it->second)) return static_cast<float>(*i);
+  return def;
+}
+
+int64_t attr_as_int(const Node& node, const std::string& name, int64_t def) {
+  auto it = node.attributes.find(name);
+  if (it == node.attributes.end()) return def;
+  if (auto i = std::get_if<int64_t>(&it->second)) return *i;
+  return def;
+}
+
+std::vector<int64_t> attr_as_ints(const Node& node, const std::string& name) {
+  auto it = node.attributes.find(name);
+  if (it == node.attributes.end()) return {};
+  if (auto v = std::get_if<std::vector<int64_t>>(&it->second)) return *v;
+  return {};
+}
+
+Expected<Tensor> transpose_tensor(const Tensor& t, const std::vector<size_t>& perm) {
+  const size_t rank = perm.size();
+  Shape out_shape(rank);
+  for (size_t i = 0; i < rank; ++i) out_shape[i] = t.shape()[perm[i]];
+  LEDGE_ASSIGN(Tensor out, Tensor::make(t.dtype(), out_shape));
+  const size_t es = dtype_size(t.dtype());
+  std::vector<int64_t> in_strides(rank, 1);
+  for (size_t i = rank; i-- > 1;) in_strides[i - 1] = in_strides[i] * t.shape()[i];
+  std::vector<int64_t> idx(rank, 0);
+  const auto* src = static_cast<const uint8_t*>(t.raw());
+  auto* dst = static_cast<uint8_t*>(out.raw());
+  for (int64_t o = 0; o < out.numel(); ++o) {
+    int64_t off = 0;
+    for (size_t i = 0; i < rank; ++i) off += idx[i] * in_strides[perm[i]];
+    std::memcpy(dst + static_cast<size_t>(o) * es, src + static_cast<size_t>(off) * es, es);
+    for (size_t i = rank; i-- > 0;) {
+      if (++idx[i] < out_shape[i]) break;
+      idx[i] = 0;
+    }
+  }
+  return out;
+}
+
+}  // namespace ledge

@@ -1,0 +1,40 @@
+// Small helpers shared by the lowering steps.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "ir/graph.h"
+
+namespace ledge {
+
+// Names not yet used in `graph`, derived from a base name ("conv1" → "conv1/nhwc").
+class NameMaker {
+ public:
+  explicit NameMaker(const Graph& graph);
+  std::string make(const std::string& base);
+
+ private:
+  std::set<std::string> used_;
+};
+
+// How many times each value is read (node inputs, subgraph captures, graph outputs).
+std::map<std::string, int> count_reads(const Graph& graph);
+
+// The static shape of a value (initializer or typed value), or null.
+const Shape* static_shape(const Graph& graph, const std::string& name);
+DType value_dtype(const Graph& graph, const std::string& name);
+
+// The initializer named `name`, or null.
+const Tensor* find_initializer(const Graph& graph, const std::string& name);
+
+// A float attribute given as int or float (models write both), else `def`.
+float attr_as_float(const Node& node, const std::string& name, float def);
+int64_t attr_as_int(const Node& node, const std::string& name, int64_t def);
+std::vector<int64_t> attr_as_ints(const Node& node, const std::string& name);
+
+// Transposes a dense float tensor (copying).
+Expected<Tensor> transpose_tensor(const Tensor& t, const std::vector<size_t>& perm);
+
+}  // namespace ledge

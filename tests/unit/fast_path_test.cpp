@@ -1,0 +1,254 @@
+// The fast path against the reference: every test builds a small graph, runs it once as
+// written with the reference kernels (optimize = false) and once lowered, planned and run
+// with the fast kernels (optimize = true), on random shapes and data, and compares.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "runtime/arena.h"
+#include "runtime/memory_plan.h"
+#include "runtime/session.h"
+
+namespace ledge {
+namespace {
+
+struct Builder {
+  std::shared_ptr<Model> model = std::make_shared<Model>();
+  std::mt19937 rng{1};
+  Builder(int64_t opset = 13) { model->opsets[""] = opset; }
+
+  Tensor random(Shape shape, float scale = 1.f) {
+    Tensor t = *Tensor::make(DType::kFloat32, std::move(shape));
+    std::uniform_real_distribution<float> d(-scale, scale);
+    for (float& v : t.span<float>()) v = d(rng);
+    return t;
+  }
+  void input(const std::string& name, Shape shape) {
+    ValueInfo v;
+    v.name = name;
+    v.type = TensorType{DType::kFloat32, shape};
+    model->graph.inputs.push_back(v);
+  }
+  void output(const std::string& name) {
+    ValueInfo v;
+    v.name = name;
+    model->graph.outputs.push_back(v);
+  }
+  std::string weight(const std::string& name, Tensor t) {
+    model->graph.initializers[name] = std::move(t);
+    return name;
+  }
+  Node& node(const std::string& op, std::vector<std::string> in, std::vector<std::string> out) {
+    Node n;
+    n.op_type = op;
+    n.name = out[0];
+    n.inputs = std::move(in);
+    n.outputs = std::move(out);
+    model->graph.nodes.push_back(std::move(n));
+    return model->graph.nodes.back();
+  }
+};
+
+// Runs the model both ways on random inputs; expects every output to agree.
+void expect_fast_matches_reference(Builder& b, double tol = 1e-4, int threads = 1,
+                                   size_t min_fast_nodes = 1) {
+  std::map<std::string, Tensor> feeds;
+  for (const auto& in : b.model->graph.inputs) feeds[in.name] = b.random(*in.type.shape);
+  SessionOptions ref_opts;
+  ref_opts.optimize = false;
+  auto ref = Session::create(b.model, ref_opts);
+  ASSERT_TRUE(ref.ok()) << ref.error().message();
+  SessionOptions fast_opts;
+  fast_opts.threads = threads;
+  auto fast = Session::create(b.model, fast_opts);
+  ASSERT_TRUE(fast.ok()) << fast.error().message();
+  auto want = (*ref)->run(feeds);
+  ASSERT_TRUE(want.ok()) << want.error().message();
+  auto got = (*fast)->run(feeds);
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  EXPECT_GE((*fast)->stats().fast_nodes, min_fast_nodes);
+  ASSERT_EQ(want->size(), got->size());
+  for (size_t i = 0; i < want->size(); ++i) {
+    const Tensor& w = (*want)[i];
+    const Tensor& g = (*got)[i];
+    ASSERT_EQ(w.shape(), g.shape()) << "output " << i;
+    double worst = 0;
+    for (int64_t k = 0; k < w.numel(); ++k) {
+      const double a = w.data<float>()[k], c = g.data<float>()[k];
+      worst = std::max(worst, std::fabs(a - c) / (1.0 + std::fabs(a)));
+    }
+    EXPECT_LE(worst, tol) << "output " << i;
+  }
+}
+
+TEST(FastPath, ConvolutionsOnRandomShapes) {
+  std::mt19937 rng(7);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int trial = 0; trial < 40; ++trial) {
+    Builder b;
+    const int kind = trial % 4;  // general, depthwise, 1x1, grouped
+    const int64_t n = pick(1, 2), h = pick(3, 17), w = pick(3, 17);
+    int64_t c = pick(1, 24), group = 1, o = pick(1, 24), k = pick(1, 5);
+    if (kind == 1) group = c, o = c * pick(1, 2);
+    if (kind == 2) k = 1;
+    if (kind == 3) group = pick(2, 3), c = group * pick(1, 6), o = group * pick(1, 6);
+    const int64_t s = pick(1, 2), d = k > 1 ? pick(1, 2) : 1;
+    const int64_t p = pick(0, 2);
+    if (h + 2 * p < d * (k - 1) + 1 || w + 2 * p < d * (k - 1) + 1) continue;
+    b.input("x", {n, c, h, w});
+    Node& conv = b.node("Conv",
+                        {"x", b.weight("w", b.random({o, c / group, k, k})),
+                         trial % 3 ? b.weight("b", b.random({o})) : ""},
+                        {"y"});
+    if (conv.inputs[2].empty()) conv.inputs.pop_back();
+    conv.attributes["group"] = group;
+    conv.attributes["strides"] = std::vector<int64_t>{s, s};
+    conv.attributes["dilations"] = std::vector<int64_t>{d, d};
+    conv.attributes["pads"] = std::vector<int64_t>{p, p + (trial % 2), p, p};
+    // Alternate the fused activations: none, Relu, Relu6 as Clip.
+    if (trial % 3 == 1) {
+      b.node("Relu", {"y"}, {"z"});
+      b.output("z");
+    } else if (trial % 3 == 2) {
+      b.node("Clip",
+             {"y", b.weight("lo", *Tensor::make(DType::kFloat32, {})),
+              b.weight("hi", Tensor::from_vector<float>({0.5f}, {}))},
+             {"z"});
+      b.output("z");
+    } else {
+      b.output("y");
+    }
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": x " + std::to_string(c) + "x" +
+                 std::to_string(h) + "x" + std::to_string(w) + " o " + std::to_string(o) + " k " +
+                 std::to_string(k) + " group " + std::to_string(group));
+    expect_fast_matches_reference(b);
+  }
+}
+
+TEST(FastPath, PoolingAndElementwiseAroundConvolution) {
+  for (int ceil_mode = 0; ceil_mode < 2; ++ceil_mode) {
+    Builder b;
+    b.input("x", {1, 8, 15, 15});
+    b.node("Conv", {"x", b.weight("w", b.random({16, 8, 3, 3}))}, {"c"});
+    Node& mp = b.node("MaxPool", {"c"}, {"m"});
+    mp.attributes["kernel_shape"] = std::vector<int64_t>{3, 3};
+    mp.attributes["strides"] = std::vector<int64_t>{2, 2};
+    mp.attributes["ceil_mode"] = int64_t{ceil_mode};
+    Node& ap = b.node("AveragePool", {"m"}, {"a"});
+    ap.attributes["kernel_shape"] = std::vector<int64_t>{2, 2};
+    ap.attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+    b.node("HardSwish", {"a"}, {"hs"});
+    b.node("Sigmoid", {"hs"}, {"sg"});
+    b.node("Mul", {"sg", b.weight("scale", b.random({16, 1, 1}))}, {"mu"});
+    b.node("Add", {"mu", "hs"}, {"ad"});
+    b.node("HardSigmoid", {"ad"}, {"hsg"});
+    b.node("Concat", {"hsg", "ad"}, {"cat"}).attributes["axis"] = int64_t{1};
+    b.node("GlobalAveragePool", {"cat"}, {"gap"});
+    b.node("Flatten", {"gap"}, {"flat"});
+    b.node("Gemm", {"flat", b.weight("fw", b.random({10, 32})), b.weight("fb", b.random({10}))},
+           {"logits"})
+        .attributes["transB"] = int64_t{1};
+    b.node("Softmax", {"logits"}, {"prob"});
+    b.output("prob");
+    b.output("cat");  // an NHWC-computed value read back in NCHW
+    expect_fast_matches_reference(b, 1e-4, 1, 8);
+  }
+}
+
+TEST(FastPath, TwoThreadsGiveTheSameResults) {
+  Builder b;
+  b.input("x", {1, 16, 32, 32});
+  b.node("Conv", {"x", b.weight("w", b.random({32, 16, 3, 3}))}, {"c"}).attributes["pads"] =
+      std::vector<int64_t>{1, 1, 1, 1};
+  b.node("Relu", {"c"}, {"r"});
+  b.node("Transpose", {"r"}, {"t"}).attributes["perm"] = std::vector<int64_t>{0, 2, 3, 1};
+  b.output("t");
+  expect_fast_matches_reference(b, 1e-4, 2, 2);
+}
+
+TEST(FastPath, ResultsOutliveTheNextRun) {
+  Builder b;
+  b.input("x", {1, 4, 8, 8});
+  b.node("Conv", {"x", b.weight("w", b.random({4, 4, 1, 1}))}, {"y"});
+  b.output("y");
+  auto s = Session::create(b.model);
+  ASSERT_TRUE(s.ok());
+  Tensor x1 = b.random({1, 4, 8, 8}), x2 = b.random({1, 4, 8, 8});
+  auto first = (*s)->run({{"x", x1}});
+  ASSERT_TRUE(first.ok());
+  auto keep = (*first)[0].clone();
+  auto second = (*s)->run({{"x", x2}});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(0, std::memcmp(keep->raw(), (*first)[0].raw(), keep->nbytes()));
+  EXPECT_NE(0, std::memcmp((*second)[0].raw(), (*first)[0].raw(), keep->nbytes()));
+}
+
+TEST(FastPath, SessionsShareOneArena) {
+  auto arena = std::make_shared<Arena>();
+  std::vector<std::unique_ptr<Session>> sessions;
+  std::vector<Builder> builders(2);
+  for (int i = 0; i < 2; ++i) {
+    Builder& b = builders[i];
+    b.rng.seed(10 + i);
+    b.input("x", {1, 3, 16 + 8 * i, 16});
+    b.node("Conv", {"x", b.weight("w", b.random({8, 3, 3, 3}))}, {"c"});
+    b.node("Relu", {"c"}, {"y"});
+    b.output("y");
+    SessionOptions o;
+    o.arena = arena;
+    auto s = Session::create(b.model, o);
+    ASSERT_TRUE(s.ok());
+    sessions.push_back(std::move(s).value());
+  }
+  for (int round = 0; round < 3; ++round)
+    for (int i = 0; i < 2; ++i) {
+      Builder& b = builders[i];
+      Tensor x = b.random({1, 3, 16 + 8 * i, 16});
+      auto got = sessions[i]->run({{"x", x}});
+      SessionOptions ref;
+      ref.optimize = false;
+      auto want = (*Session::create(b.model, ref))->run({{"x", x}});
+      ASSERT_TRUE(got.ok() && want.ok());
+      for (int64_t k = 0; k < (*want)[0].numel(); ++k)
+        ASSERT_NEAR((*want)[0].data<float>()[k], (*got)[0].data<float>()[k], 1e-4);
+    }
+  EXPECT_GE(arena->size(), sessions[1]->stats().arena_bytes);
+}
+
+TEST(MemoryPlan, NeverOverlapsLiveBuffers) {
+  std::mt19937 rng(3);
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<BufferLifetime> bufs;
+    const int n = 1 + static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) {
+      const size_t first = rng() % 30;
+      bufs.push_back({1 + rng() % 5000, first, first + rng() % 6});
+    }
+    const MemoryPlan p = plan_memory(bufs);
+    ASSERT_EQ(p.offsets.size(), bufs.size());
+    EXPECT_GE(p.arena_bytes, p.peak_live_bytes);
+    for (size_t i = 0; i < bufs.size(); ++i) {
+      EXPECT_EQ(p.offsets[i] % 64, 0u);
+      EXPECT_LE(p.offsets[i] + bufs[i].bytes, p.arena_bytes);
+      for (size_t j = i + 1; j < bufs.size(); ++j) {
+        const bool live_together =
+            bufs[i].first_step <= bufs[j].last_step && bufs[j].first_step <= bufs[i].last_step;
+        const bool bytes_overlap = p.offsets[i] < p.offsets[j] + bufs[j].bytes &&
+                                   p.offsets[j] < p.offsets[i] + bufs[i].bytes;
+        EXPECT_FALSE(live_together && bytes_overlap) << "buffers " << i << " and " << j;
+      }
+    }
+  }
+}
+
+TEST(MemoryPlan, ReusesMemoryOfDeadBuffers) {
+  // A chain: each buffer dies when the next is written, so two slots suffice.
+  std::vector<BufferLifetime> chain;
+  for (size_t i = 0; i < 10; ++i) chain.push_back({1024, i, i + 1});
+  EXPECT_EQ(plan_memory(chain).arena_bytes, 2048u);
+}
+
+}  // namespace
+}  // namespace ledge
