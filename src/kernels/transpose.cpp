@@ -1,93 +1,78 @@
 // Transpose for any element size: dimensions that stay adjacent are merged first, so the
 // layout changes the CPU lowering inserts (NCHW ↔ NHWC) become a batch of 2-D
 // transposes, done in cache-sized tiles; other permutations walk the output in order.
+#include "kernels/transpose.h"
+
 #include <algorithm>
 #include <cstring>
 
-#include "kernels/fast_kernel.h"
-
 namespace ledge {
+
 namespace {
 
-class TransposeKernel : public PreparedKernel {
- public:
-  TransposeKernel(std::vector<size_t> dims, std::vector<size_t> perm, size_t elem,
-                  const ThreadPool& pool)
-      : dims_(std::move(dims)), perm_(std::move(perm)), elem_(elem), pool_(pool) {}
-
-  Status run(const Tensor* const* in, Tensor* const* out) override {
-    const auto* src = static_cast<const uint8_t*>(in[0]->raw());
-    auto* dst = static_cast<uint8_t*>(out[0]->raw());
-    const size_t rank = dims_.size();
-    if (rank == 3 && perm_ == std::vector<size_t>{0, 2, 1}) {
-      batched_2d(src, dst, dims_[0], dims_[1], dims_[2]);
-    } else if (rank == 2 && perm_ == std::vector<size_t>{1, 0}) {
-      batched_2d(src, dst, 1, dims_[0], dims_[1]);
-    } else {
-      generic(src, dst);
-    }
-    return Status();
-  }
-
- private:
-  // dst[b][c][r] = src[b][r][c]
-  void batched_2d(const uint8_t* src, uint8_t* dst, size_t batch, size_t rows, size_t cols) {
-    constexpr size_t kTile = 32;
-    const size_t row_tiles = (rows + kTile - 1) / kTile;
-    pool_.parallel_for(batch * row_tiles, [&](size_t t) {
-      const size_t b = t / row_tiles, r0 = (t % row_tiles) * kTile;
-      const size_t r1 = std::min(rows, r0 + kTile);
-      const uint8_t* s = src + b * rows * cols * elem_;
-      uint8_t* d = dst + b * rows * cols * elem_;
-      for (size_t c0 = 0; c0 < cols; c0 += kTile) {
-        const size_t c1 = std::min(cols, c0 + kTile);
-        if (elem_ == 4) {
-          const auto* s4 = reinterpret_cast<const uint32_t*>(s);
-          auto* d4 = reinterpret_cast<uint32_t*>(d);
-          for (size_t c = c0; c < c1; ++c)
-            for (size_t r = r0; r < r1; ++r) d4[c * rows + r] = s4[r * cols + c];
-        } else {
-          for (size_t c = c0; c < c1; ++c)
-            for (size_t r = r0; r < r1; ++r)
-              std::memcpy(d + (c * rows + r) * elem_, s + (r * cols + c) * elem_, elem_);
-        }
-      }
-    });
-  }
-
-  void generic(const uint8_t* src, uint8_t* dst) {
-    const size_t rank = dims_.size();
-    std::vector<size_t> stride(rank, 1), out_dims(rank), idx(rank, 0);
-    for (size_t i = rank; i-- > 1;) stride[i - 1] = stride[i] * dims_[i];
-    size_t total = 1;
-    for (size_t i = 0; i < rank; ++i) total *= (out_dims[i] = dims_[perm_[i]]);
-    for (size_t o = 0; o < total; ++o) {
-      size_t off = 0;
-      for (size_t i = 0; i < rank; ++i) off += idx[i] * stride[perm_[i]];
-      std::memcpy(dst + o * elem_, src + off * elem_, elem_);
-      for (size_t i = rank; i-- > 0;) {
-        if (++idx[i] < out_dims[i]) break;
-        idx[i] = 0;
+// dst[b][c][r] = src[b][r][c]
+void batched_2d(const uint8_t* src, uint8_t* dst, size_t batch, size_t rows, size_t cols,
+                size_t elem, const ThreadPool* pool) {
+  constexpr size_t kTile = 32;
+  const size_t row_tiles = (rows + kTile - 1) / kTile;
+  auto tile = [&](size_t t) {
+    const size_t b = t / row_tiles, r0 = (t % row_tiles) * kTile;
+    const size_t r1 = std::min(rows, r0 + kTile);
+    const uint8_t* s = src + b * rows * cols * elem;
+    uint8_t* d = dst + b * rows * cols * elem;
+    for (size_t c0 = 0; c0 < cols; c0 += kTile) {
+      const size_t c1 = std::min(cols, c0 + kTile);
+      if (elem == 4) {
+        const auto* s4 = reinterpret_cast<const uint32_t*>(s);
+        auto* d4 = reinterpret_cast<uint32_t*>(d);
+        for (size_t c = c0; c < c1; ++c)
+          for (size_t r = r0; r < r1; ++r) d4[c * rows + r] = s4[r * cols + c];
+      } else {
+        for (size_t c = c0; c < c1; ++c)
+          for (size_t r = r0; r < r1; ++r)
+            std::memcpy(d + (c * rows + r) * elem, s + (r * cols + c) * elem, elem);
       }
     }
+  };
+  if (pool) {
+    pool->parallel_for(batch * row_tiles, tile);
+  } else {
+    for (size_t t = 0; t < batch * row_tiles; ++t) tile(t);
   }
+}
 
-  std::vector<size_t> dims_, perm_;
-  size_t elem_;
-  const ThreadPool& pool_;
-};
+void generic(const uint8_t* src, uint8_t* dst, const TransposePlan& p) {
+  const size_t rank = p.dims.size();
+  std::vector<size_t> stride(rank, 1), out_dims(rank), idx(rank, 0);
+  for (size_t i = rank; i-- > 1;) stride[i - 1] = stride[i] * p.dims[i];
+  size_t total = 1;
+  for (size_t i = 0; i < rank; ++i) total *= (out_dims[i] = p.dims[p.perm[i]]);
+  for (size_t o = 0; o < total; ++o) {
+    size_t off = 0;
+    for (size_t i = 0; i < rank; ++i) off += idx[i] * stride[p.perm[i]];
+    std::memcpy(dst + o * p.elem, src + off * p.elem, p.elem);
+    for (size_t i = rank; i-- > 0;) {
+      if (++idx[i] < out_dims[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
 
-Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
-  const Shape& x = c.input_shape(0);
+}  // namespace
+
+std::optional<TransposePlan> plan_transpose(const Shape& x, std::vector<int64_t> perm,
+                                            size_t elem) {
   const size_t rank = x.size();
-  std::vector<int64_t> perm = c.attr_ints("perm");
   if (perm.empty())
     for (size_t i = 0; i < rank; ++i) perm.push_back(static_cast<int64_t>(rank - 1 - i));
-  if (perm.size() != rank || numel(x) == 0) return std::unique_ptr<PreparedKernel>();
+  if (perm.size() != rank) return std::nullopt;
   // Drop size-1 dimensions, then merge input axes that stay adjacent in the output.
   std::vector<size_t> kept;  // input axes with size > 1, in output order
+  std::vector<bool> seen(rank, false);
   for (int64_t p : perm) {
-    if (p < 0 || static_cast<size_t>(p) >= rank) return std::unique_ptr<PreparedKernel>();
+    if (p < 0 || static_cast<size_t>(p) >= rank || seen[static_cast<size_t>(p)])
+      return std::nullopt;
+    seen[static_cast<size_t>(p)] = true;
     if (x[static_cast<size_t>(p)] != 1) kept.push_back(static_cast<size_t>(p));
   }
   std::vector<std::vector<size_t>> groups;  // runs of consecutive input axes
@@ -97,25 +82,65 @@ Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
     else
       groups.push_back({a});
   }
-  // Merged input dims, in input order, and the permutation over them.
   std::vector<size_t> order(groups.size());
   for (size_t i = 0; i < groups.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(),
             [&](size_t a, size_t b) { return groups[a][0] < groups[b][0]; });
-  std::vector<size_t> dims(groups.size()), new_perm(groups.size());
+  TransposePlan p;
+  p.elem = elem;
+  p.dims.resize(groups.size());
+  p.perm.resize(groups.size());
   for (size_t pos = 0; pos < order.size(); ++pos) {
     size_t d = 1;
     for (size_t a : groups[order[pos]]) d *= static_cast<size_t>(x[a]);
-    dims[pos] = d;
+    p.dims[pos] = d;
   }
   for (size_t i = 0; i < groups.size(); ++i)
-    new_perm[i] = static_cast<size_t>(std::find(order.begin(), order.end(), i) - order.begin());
-  if (dims.empty()) {
-    dims = {1};
-    new_perm = {0};
+    p.perm[i] = static_cast<size_t>(std::find(order.begin(), order.end(), i) - order.begin());
+  if (p.dims.empty()) {
+    p.dims = {1};
+    p.perm = {0};
   }
-  return std::unique_ptr<PreparedKernel>(new TransposeKernel(
-      std::move(dims), std::move(new_perm), dtype_size(c.input_type(0).dtype), c.pool()));
+  return p;
+}
+
+void run_transpose(const TransposePlan& p, const void* src_v, void* dst_v, const ThreadPool* pool) {
+  const auto* src = static_cast<const uint8_t*>(src_v);
+  auto* dst = static_cast<uint8_t*>(dst_v);
+  const size_t rank = p.dims.size();
+  if (rank == 1) {
+    std::memcpy(dst, src, p.dims[0] * p.elem);
+  } else if (rank == 3 && p.perm == std::vector<size_t>{0, 2, 1}) {
+    batched_2d(src, dst, p.dims[0], p.dims[1], p.dims[2], p.elem, pool);
+  } else if (rank == 2 && p.perm == std::vector<size_t>{1, 0}) {
+    batched_2d(src, dst, 1, p.dims[0], p.dims[1], p.elem, pool);
+  } else {
+    generic(src, dst, p);
+  }
+}
+
+namespace {
+
+class TransposeKernel : public PreparedKernel {
+ public:
+  TransposeKernel(TransposePlan plan, const ThreadPool& pool)
+      : plan_(std::move(plan)), pool_(pool) {}
+  Status run(const Tensor* const* in, Tensor* const* out) override {
+    run_transpose(plan_, in[0]->raw(), out[0]->raw(), &pool_);
+    return Status();
+  }
+
+ private:
+  TransposePlan plan_;
+  const ThreadPool& pool_;
+};
+
+Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
+  const Shape& x = c.input_shape(0);
+  if (numel(x) == 0) return std::unique_ptr<PreparedKernel>();
+  auto plan = plan_transpose(x, c.attr_ints("perm"), dtype_size(c.input_type(0).dtype));
+  if (!plan) return std::unique_ptr<PreparedKernel>();
+  return std::unique_ptr<PreparedKernel>(new TransposeKernel(std::move(*plan), c.pool()));
 }
 
 }  // namespace

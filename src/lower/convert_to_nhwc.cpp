@@ -119,7 +119,11 @@ class Converter {
       if (kUnaryOps.count(n.op_type) && try_unary(n)) return Status();
       if (kBinaryOps.count(n.op_type) && try_binary(n)) return Status();
       if (n.op_type == "Concat" && try_concat(n)) return Status();
+      if (n.op_type == "Slice" && try_slice(n)) return Status();
+      if (n.op_type == "ReduceMean" && try_reduce_mean(n)) return Status();
     }
+    if (n.domain == kLoweredDomain && n.op_type == "ChannelShuffle" && try_shuffle(n))
+      return Status();
     for (const auto& r : node_reads(n)) LEDGE_TRY(need_nchw(r));
     for (const auto& o : n.outputs) nchw_.insert(o);
     g_.nodes.push_back(std::move(n));
@@ -311,6 +315,70 @@ class Converter {
     n.attributes["axis"] = int64_t{3};
     n.outputs[0] = nhwc_output(n.outputs[0]);
     g_.nodes.push_back(std::move(n));
+    return true;
+  }
+
+  bool try_shuffle(Node& n) {
+    if (!has_nhwc(n.inputs[0]) || attr_as_int(n, "axis", 1) != 1) return false;
+    n.inputs[0] = nhwc_.at(n.inputs[0]);
+    n.attributes["axis"] = int64_t{3};
+    n.outputs[0] = nhwc_output(n.outputs[0]);
+    g_.nodes.push_back(std::move(n));
+    return true;
+  }
+
+  // Slice of channels only (opset 10+: starts, ends, axes, steps as constant inputs).
+  bool try_slice(Node& n) {
+    if (n.inputs.size() < 4 || !has_nhwc(n.inputs[0]) || !is_float4d(n.inputs[0])) return false;
+    const Tensor* axes = find_initializer(g_, n.inputs[3]);
+    if (!axes || axes->numel() != 1) return false;
+    int64_t axis = axes->as_int64(0);
+    if (axis < 0) axis += 4;
+    if (axis != 1) return false;
+    for (size_t i = 1; i < n.inputs.size(); ++i)
+      if (!n.inputs[i].empty() && !find_initializer(g_, n.inputs[i])) return false;
+    const std::string axes_name = names_.make(n.inputs[3] + "/nhwc");
+    g_.initializers[axes_name] = Tensor::from_vector<int64_t>({3}, {1});
+    n.inputs[0] = nhwc_.at(n.inputs[0]);
+    n.inputs[3] = axes_name;
+    n.outputs[0] = nhwc_output(n.outputs[0]);
+    g_.nodes.push_back(std::move(n));
+    return true;
+  }
+
+  // ReduceMean over H and W is a global average pool.
+  bool try_reduce_mean(Node& n) {
+    if (n.inputs.size() != 1 || !has_nhwc(n.inputs[0]) || !is_float4d(n.inputs[0])) return false;
+    auto axes = attr_as_ints(n, "axes");
+    for (auto& a : axes)
+      if (a < 0) a += 4;
+    std::sort(axes.begin(), axes.end());
+    if (axes != std::vector<int64_t>{2, 3}) return false;
+    const Shape* in = partial_shape(n.inputs[0]);
+    Node p;
+    p.name = n.name;
+    p.op_type = "NhwcGlobalAveragePool";
+    p.domain = kLoweredDomain;
+    p.inputs = {nhwc_.at(n.inputs[0])};
+    if (attr_as_int(n, "keepdims", 1) != 0) {
+      p.outputs = {nhwc_output(n.outputs[0])};
+      g_.nodes.push_back(std::move(p));
+      return true;
+    }
+    // [N, 1, 1, C] holds the same bytes as the [N, C] the node outputs.
+    if (!in || (*in)[1] < 0) return false;
+    const std::string pooled = names_.make(n.outputs[0] + "/pooled");
+    p.outputs = {pooled};
+    g_.nodes.push_back(std::move(p));
+    const std::string shape_name = names_.make(n.outputs[0] + "/shape");
+    g_.initializers[shape_name] = Tensor::from_vector<int64_t>({0, (*in)[1]}, {2});
+    Node r;
+    r.name = names_.make(n.name + "/flatten");
+    r.op_type = "Reshape";
+    r.inputs = {pooled, shape_name};
+    r.outputs = {n.outputs[0]};
+    g_.nodes.push_back(std::move(r));
+    nchw_.insert(n.outputs[0]);
     return true;
   }
 

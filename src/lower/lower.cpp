@@ -10,6 +10,7 @@ Status lower_for_cpu(Model& model) {
   Graph& g = model.graph;
   constants_to_initializers(g);
   LEDGE_TRY(lower_fully_connected(g));
+  LEDGE_TRY(fuse_channel_shuffle(g));
   LEDGE_TRY(convert_to_nhwc(g));
   LEDGE_TRY(fuse_activations(g, model.opset("")));
   drop_unused_initializers(g);

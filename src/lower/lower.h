@@ -7,6 +7,7 @@
 //   constants_to_initializers  Constant nodes holding a tensor, and Identity of a weight,
 //                          become initializers
 //   lower_fully_connected  Gemm / MatMul with constant weights → ledge.FullyConnected
+//   fuse_channel_shuffle   Reshape → Transpose → Reshape channel shuffles → ledge.ChannelShuffle
 //   convert_to_nhwc        choose the NHWC layout once for every float convolution and
 //                          the element-wise, pooling and concatenation nodes around it;
 //                          Transposes only where a region of NHWC nodes meets the rest
@@ -31,6 +32,7 @@ void constants_to_initializers(Graph& graph);
 // initializers: shape arithmetic on static shapes disappears.
 void fold_known_values(Graph& graph, const std::map<std::string, Tensor>& known);
 Status lower_fully_connected(Graph& graph);
+Status fuse_channel_shuffle(Graph& graph);
 Status convert_to_nhwc(Graph& graph);
 Status fuse_activations(Graph& graph, int64_t opset);
 void drop_unused_initializers(Graph& graph);

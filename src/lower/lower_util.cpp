@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "ir/verifier.h"
+#include "kernels/transpose.h"
 
 namespace ledge {
 
@@ -79,25 +80,17 @@ std::vector<int64_t> attr_as_ints(const Node& node, const std::string& name) {
 }
 
 Expected<Tensor> transpose_tensor(const Tensor& t, const std::vector<size_t>& perm) {
-  const size_t rank = perm.size();
-  Shape out_shape(rank);
-  for (size_t i = 0; i < rank; ++i) out_shape[i] = t.shape()[perm[i]];
-  LEDGE_ASSIGN(Tensor out, Tensor::make(t.dtype(), out_shape));
-  const size_t es = dtype_size(t.dtype());
-  std::vector<int64_t> in_strides(rank, 1);
-  for (size_t i = rank; i-- > 1;) in_strides[i - 1] = in_strides[i] * t.shape()[i];
-  std::vector<int64_t> idx(rank, 0);
-  const auto* src = static_cast<const uint8_t*>(t.raw());
-  auto* dst = static_cast<uint8_t*>(out.raw());
-  for (int64_t o = 0; o < out.numel(); ++o) {
-    int64_t off = 0;
-    for (size_t i = 0; i < rank; ++i) off += idx[i] * in_strides[perm[i]];
-    std::memcpy(dst + static_cast<size_t>(o) * es, src + static_cast<size_t>(off) * es, es);
-    for (size_t i = rank; i-- > 0;) {
-      if (++idx[i] < out_shape[i]) break;
-      idx[i] = 0;
-    }
+  Shape out_shape(perm.size());
+  std::vector<int64_t> p(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) {
+    if (perm[i] >= t.shape().size()) return invalid_argument("bad permutation");
+    out_shape[i] = t.shape()[perm[i]];
+    p[i] = static_cast<int64_t>(perm[i]);
   }
+  auto plan = plan_transpose(t.shape(), p, dtype_size(t.dtype()));
+  if (!plan) return invalid_argument("bad permutation");
+  LEDGE_ASSIGN(Tensor out, Tensor::make(t.dtype(), out_shape));
+  if (out.numel() > 0) run_transpose(*plan, t.raw(), out.raw(), nullptr);
   return out;
 }
 

@@ -252,3 +252,43 @@ TEST(MemoryPlan, ReusesMemoryOfDeadBuffers) {
 
 }  // namespace
 }  // namespace ledge
+
+namespace ledge {
+namespace {
+
+// ShuffleNet's block: channel shuffle written as Reshape/Transpose/Reshape, a channel
+// split by Slice, and a ReduceMean over H and W at the end.
+TEST(FastPath, ChannelShuffleSliceAndReduceMeanStayNhwc) {
+  for (int keepdims = 0; keepdims < 2; ++keepdims) {
+    Builder b;
+    b.input("x", {1, 6, 5, 7});
+    b.node("Conv", {"x", b.weight("w", b.random({8, 6, 1, 1}))}, {"c"});
+    b.node("Reshape", {"c", b.weight("s5", Tensor::from_vector<int64_t>({1, 2, 4, 5, 7}, {5}))},
+           {"r5"});
+    b.node("Transpose", {"r5"}, {"t5"}).attributes["perm"] = std::vector<int64_t>{0, 2, 1, 3, 4};
+    b.node("Reshape", {"t5", b.weight("s4", Tensor::from_vector<int64_t>({1, 8, 5, 7}, {4}))},
+           {"shuf"});
+    b.node("Slice",
+           {"shuf", b.weight("st", Tensor::from_vector<int64_t>({2}, {1})),
+            b.weight("en", Tensor::from_vector<int64_t>({7}, {1})),
+            b.weight("ax", Tensor::from_vector<int64_t>({1}, {1}))},
+           {"part"});
+    b.node("Conv", {"part", b.weight("w2", b.random({3, 5, 3, 3}))}, {"c2"});
+    Node& rm = b.node("ReduceMean", {"c2"}, {"mean"});
+    rm.attributes["axes"] = std::vector<int64_t>{2, 3};
+    rm.attributes["keepdims"] = int64_t{keepdims};
+    b.output("mean");
+    b.output("shuf");
+    expect_fast_matches_reference(b, 1e-4, 1, 5);
+    SessionOptions o;
+    auto s = Session::create(b.model, o);
+    ASSERT_TRUE(s.ok());
+    std::map<std::string, int> ops;
+    for (const auto& n : (*s)->model().graph.nodes) ++ops[n.op_type];
+    EXPECT_EQ(ops["ChannelShuffle"], 1);
+    EXPECT_EQ(ops["NhwcGlobalAveragePool"], 1);
+  }
+}
+
+}  // namespace
+}  // namespace ledge
