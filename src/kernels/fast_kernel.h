@@ -28,6 +28,9 @@ class PreparedKernel {
   // True when output 0 may be the same buffer as input 0 (element-wise kernels): the
   // memory planner then reuses the input's memory where that is its last use.
   virtual bool may_run_in_place() const { return false; }
+  // True when the kernel copied (packed) its constant inputs at prepare time and never
+  // reads them again: the plan then releases the originals.
+  virtual bool packed_constants() const { return false; }
 };
 
 // What prepare() may look at: attributes, the static type of every input and output,

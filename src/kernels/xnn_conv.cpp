@@ -35,7 +35,7 @@ Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
         return xnn_setup_convolution2d_nhwc_f32(o, batch, h, wd, in[0]->data<float>(),
                                                 out[0]->data<float>(), pool);
       },
-      c, 1);
+      c, 1, false, true);
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
         return xnn_setup_fully_connected_nc_f32(o, m, in[0]->data<float>(), out[0]->data<float>(),
                                                 pool);
       },
-      c, 1);
+      c, 1, false, true);
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ Status XnnKernel::run(const Tensor* const* inputs, Tensor* const* outputs) {
 Expected<std::unique_ptr<PreparedKernel>> make_xnn_kernel(xnn_status created, xnn_operator_t op,
                                                           const char* what, XnnKernel::Setup setup,
                                                           const PrepareContext& c,
-                                                          size_t num_inputs, bool in_place) {
+                                                          size_t num_inputs, bool in_place,
+                                                          bool packed) {
   if (created != xnn_status_success) {
     if (op) xnn_delete_operator(op);
     // Parameters XNNPACK does not take fall back to the reference kernel.
@@ -38,7 +39,7 @@ Expected<std::unique_ptr<PreparedKernel>> make_xnn_kernel(xnn_status created, xn
     return xnn_check(created, what).error();
   }
   return std::unique_ptr<PreparedKernel>(
-      new XnnKernel(op, std::move(setup), c.pool().handle(), num_inputs, in_place));
+      new XnnKernel(op, std::move(setup), c.pool().handle(), num_inputs, in_place, packed));
 }
 
 }  // namespace ledge

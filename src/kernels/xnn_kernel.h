@@ -21,16 +21,19 @@ class XnnKernel : public PreparedKernel {
   using Setup = std::function<xnn_status(xnn_operator_t, const Tensor* const* in,
                                          Tensor* const* out, pthreadpool_t pool)>;
 
-  XnnKernel(xnn_operator_t op, Setup setup, pthreadpool_t pool, size_t num_inputs, bool in_place)
+  XnnKernel(xnn_operator_t op, Setup setup, pthreadpool_t pool, size_t num_inputs, bool in_place,
+            bool packed)
       : op_(op),
         setup_(std::move(setup)),
         pool_(pool),
         num_inputs_(num_inputs),
-        in_place_(in_place) {}
+        in_place_(in_place),
+        packed_(packed) {}
   ~XnnKernel() override;
 
   Status run(const Tensor* const* inputs, Tensor* const* outputs) override;
   bool may_run_in_place() const override { return in_place_; }
+  bool packed_constants() const override { return packed_; }
 
  private:
   xnn_operator_t op_;
@@ -38,6 +41,7 @@ class XnnKernel : public PreparedKernel {
   pthreadpool_t pool_;
   size_t num_inputs_;
   bool in_place_;
+  bool packed_;
   const void* last_in_[2] = {nullptr, nullptr};
   void* last_out_ = nullptr;
 };
@@ -46,6 +50,7 @@ class XnnKernel : public PreparedKernel {
 Expected<std::unique_ptr<PreparedKernel>> make_xnn_kernel(xnn_status created, xnn_operator_t op,
                                                           const char* what, XnnKernel::Setup setup,
                                                           const PrepareContext& c,
-                                                          size_t num_inputs, bool in_place = false);
+                                                          size_t num_inputs, bool in_place = false,
+                                                          bool packed = false);
 
 }  // namespace ledge

@@ -167,6 +167,25 @@ Expected<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(
     p->steps_.push_back(std::move(step));
   }
 
+  // Weights that only packing kernels read live on in those kernels alone.
+  std::vector<bool> still_read(types.size(), false);
+  for (const auto& step : p->steps_)
+    for (size_t i = 0; i < step->inputs.size(); ++i)
+      if (step->inputs[i] >= 0 && !(step->fast && step->fast->packed_constants() && i > 0))
+        still_read[step->inputs[i]] = true;
+  for (int v : p->output_values_) still_read[v] = true;
+  for (auto it = p->graph_.initializers.begin(); it != p->graph_.initializers.end();) {
+    const int v = ids.at(it->first);
+    if (still_read[v]) {
+      ++it;
+      continue;
+    }
+    p->released_bytes_ += it->second.nbytes();
+    p->values_[v] = Tensor();
+    p->released_.push_back(it->first);
+    it = p->graph_.initializers.erase(it);
+  }
+
   const MemoryPlan mp = plan_memory(buffers);
   for (size_t b = 0; b < buffers.size(); ++b)
     for (int v : buffer_values[b]) p->value_offset_[v] = static_cast<int64_t>(mp.offsets[b]);

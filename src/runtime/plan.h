@@ -40,6 +40,9 @@ class ExecutionPlan {
   size_t steps() const;
   size_t fast_steps() const;
   std::map<std::string, int> reference_ops() const;
+  // Initializers the plan released because fast kernels hold packed copies of them.
+  const std::vector<std::string>& released_constants() const { return released_; }
+  size_t released_bytes() const { return released_bytes_; }
 
  private:
   struct Step;
@@ -58,6 +61,8 @@ class ExecutionPlan {
   std::vector<int> output_values_;
   std::vector<std::unique_ptr<Step>> steps_;
   size_t arena_bytes_ = 0;
+  std::vector<std::string> released_;
+  size_t released_bytes_ = 0;
   uint8_t* bound_base_ = nullptr;
 };
 

@@ -165,6 +165,10 @@ Expected<std::unique_ptr<Session>> Session::create(std::shared_ptr<Model> model,
   const Graph& graph_run = s->model_->graph;
   if (s->planned_ && why_not_plannable(graph_run).empty()) {
     LEDGE_ASSIGN(s->plan_, ExecutionPlan::build(graph_run, opset, s->pool_, s->arena_));
+    // With every shape fixed this plan is final: the weights its kernels packed need not
+    // stay in memory twice. (Dynamic shapes keep them for the plans of other shapes.)
+    for (const auto& name : s->plan_->released_constants())
+      s->model_->graph.initializers.erase(name);
   }
   for (const auto& in : graph_run.inputs)
     if (!graph_run.initializers.count(in.name)) s->inputs_.push_back(in);
@@ -189,6 +193,7 @@ SessionStats Session::stats() const {
   if (plan_) {
     st.arena_bytes = plan_->arena_bytes();
     st.fast_nodes = plan_->fast_steps();
+    st.weights_bytes += plan_->released_bytes();  // now held, packed, by the kernels
     st.reference_ops = plan_->reference_ops();
   }
   st.plan_note = planned_ ? plan_note_ : "optimization off";
