@@ -88,5 +88,56 @@ expect_error "evaluate model input does not fit" 2 "$ledge" evaluate "$data/test
 expect_error "evaluate bad --scale" 2 "$ledge" evaluate "$example" --images "$images" \
   --labels "$labels" --scale 1/0
 
+# bench: one JSON object with every key, numbers that hang together, the runs asked for.
+"$ledge" bench "$example" --iterations 7 --warmup 1 --threads 2 --json >"$tmp/bench.json" \
+  2>"$tmp/bench.err"
+check "bench exit 0" test $? -eq 0
+check "bench notes the dynamic batch dimension" grep -q "dynamic batch dimension; using 1x1x28x28" \
+  "$tmp/bench.err"
+bench_json_ok() {  # bench_json_ok FILE ITERATIONS STOPPED_BY
+  /usr/bin/python3 - "$@" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+keys = ["model", "threads", "load_ms", "first_run_ms", "iterations", "stopped_by", "median_ms",
+        "p90_ms", "p99_ms", "mean_ms", "min_ms", "max_ms", "rss_after_load_mb", "peak_rss_mb",
+        "weights_bytes", "arena_bytes", "nodes", "inputs"]
+missing = [k for k in keys if k not in d]
+assert not missing, f"missing keys {missing}"
+assert d["model"] == "fashion_mnist", d["model"]
+assert d["inputs"][0]["shape"] == [1, 1, 28, 28], d["inputs"]
+assert d["stopped_by"] == sys.argv[3], d["stopped_by"]
+if sys.argv[2] != "-":
+    assert d["iterations"] == int(sys.argv[2]), d["iterations"]
+assert 1 <= d["iterations"], d["iterations"]
+assert 0 < d["min_ms"] <= d["median_ms"] <= d["p90_ms"] <= d["p99_ms"] <= d["max_ms"], d
+assert d["min_ms"] <= d["mean_ms"] <= d["max_ms"], d
+assert d["load_ms"] > 0 and d["first_run_ms"] > 0, d
+assert 0 < d["rss_after_load_mb"] <= d["peak_rss_mb"] < 100000, d
+assert d["weights_bytes"] > 0 and d["nodes"] > 0 and d["arena_bytes"] >= 0, d
+PY
+}
+check "bench --json keys and numbers" bench_json_ok "$tmp/bench.json" 7 iterations
+check "bench --json threads" grep -q '"threads": 2' "$tmp/bench.json"
+# A time budget far below one run stops the loop after the first timed run.
+"$ledge" bench "$example" --iterations 100000 --warmup 0 --max-seconds 0.000001 --json \
+  >"$tmp/bench_time.json" 2>/dev/null
+check "bench --max-seconds stops early" bench_json_ok "$tmp/bench_time.json" 1 time
+"$ledge" bench "$example" --iterations 3 --no-optimize --shape image=2x1x28x28 >"$tmp/bench.txt" \
+  2>"$tmp/bench.err"
+check "bench table" grep -q '^median  *[0-9.]* ms$' "$tmp/bench.txt"
+check "bench --shape" grep -q '^input  *image: float32\[2x1x28x28\]$' "$tmp/bench.txt"
+check "bench no note with --shape" test ! -s "$tmp/bench.err"
+expect_error "bench missing file" 5 "$ledge" bench "$tmp/nope.onnx"
+expect_error "bench garbage model" 3 "$ledge" bench "$tmp/garbage.onnx"
+: >"$tmp/model.ledge"
+expect_error "bench artifact not supported yet" 4 "$ledge" bench "$tmp/model.ledge"
+expect_error "bench --iterations 0" 2 "$ledge" bench "$example" --iterations 0
+expect_error "bench --threads 0" 2 "$ledge" bench "$example" --threads 0
+expect_error "bench --warmup -1" 2 "$ledge" bench "$example" --warmup -1
+expect_error "bench --max-seconds -1" 2 "$ledge" bench "$example" --max-seconds -1
+expect_error "bench bad --shape" 2 "$ledge" bench "$example" --shape image
+expect_error "bench --shape wrong rank" 2 "$ledge" bench "$example" --shape image=1x28x28
+expect_error "bench --shape unknown input" 2 "$ledge" bench "$example" --shape nope=1x1x28x28
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

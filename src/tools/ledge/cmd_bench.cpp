@@ -1,0 +1,302 @@
+// ledge bench MODEL|ARTIFACT [--threads N] [--iterations K] [--warmup W] [--max-seconds T]
+//                            [--shape NAME=DIMS]... [--seed S] [--json] [--no-optimize]
+//
+// Measures one model the way a deployment sees it: the time from the file to a ready session,
+// the first (cold) run, then K timed runs after W untimed warm-up runs, on random inputs of the
+// declared types generated from a fixed seed. Memory is the process's resident set after
+// loading and at its peak (VmRSS and VmHWM of /proc/self/status), plus what the session
+// reports holding. The timed loop stops after K runs or T seconds, whichever comes first, so a
+// slow model still finishes; the report says how many runs it timed and why it stopped.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "runtime/session.h"
+#include "tools/ledge/commands.h"
+#include "tools/ledge/common.h"
+
+namespace ledge::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BenchArgs {
+  std::string model;
+  int64_t threads = 1;
+  int64_t iterations = 50;
+  int64_t warmup = 5;
+  double max_seconds = 0;  // 0: no time limit
+  std::vector<std::string> shapes;
+  uint64_t seed = 0;
+  bool json = false;
+  bool no_optimize = false;
+};
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+bool has_extension(const std::string& path, const std::string& ext) {
+  return std::filesystem::path(path).extension() == ext;
+}
+
+// A `Kb` line of /proc/self/status ("VmHWM:   123456 kB") in MiB; nullopt where the file or the
+// line is missing (not Linux), so the report says n/a instead of a made-up number.
+std::optional<double> proc_status_mb(const std::string& key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.compare(0, key.size() + 1, key + ":") != 0) continue;
+    char* end = nullptr;
+    const double kb = std::strtod(line.c_str() + key.size() + 1, &end);
+    if (end == line.c_str() + key.size() + 1) return std::nullopt;
+    return kb / 1024.0;
+  }
+  return std::nullopt;
+}
+
+// Gives dynamic input dimensions the user did not fix a value: a leading (batch) dimension
+// becomes 1 with a note; any other unknown dimension, or an unknown rank, is an error, since
+// guessing an image size would measure a model nobody runs.
+// The notes go to `notes`, printed once the session exists (an error after them would leave
+// more than the one line an error should be).
+Status fix_dynamic_inputs(const Graph& graph, std::map<std::string, Shape>& overrides,
+                          std::vector<std::string>& notes) {
+  for (const auto& in : graph.inputs) {
+    if (graph.initializers.count(in.name) || overrides.count(in.name)) continue;
+    if (!in.type.shape)
+      return invalid_argument("input '" + in.name +
+                              "' has an unknown rank; give its shape with --shape " + in.name +
+                              "=DIMS");
+    Shape shape = *in.type.shape;
+    if (in.type.is_static()) continue;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      if (shape[i] >= 0) continue;
+      if (i != 0)
+        return invalid_argument("input '" + in.name + "' has a dynamic dimension " +
+                                std::to_string(i) + " (" + in.type.to_string() +
+                                "); fix it with --shape " + in.name + "=DIMS");
+      shape[i] = 1;
+    }
+    notes.push_back("input '" + in.name + "' has a dynamic batch dimension; using " +
+                    shape_to_string(shape) + " (set --shape)");
+    overrides[in.name] = std::move(shape);
+  }
+  return Status();
+}
+
+// File to ready session. The one place that knows file formats: `.ledge` artifacts plug in
+// here once their loader exists.
+Expected<std::unique_ptr<Session>> load_for_bench(const std::string& path, SessionOptions options) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return io_error(path + ": No such file or directory");
+  if (has_extension(path, ".ledge"))
+    return unsupported(path + ": not supported yet: .ledge artifacts (benchmark the .onnx model)");
+  LEDGE_ASSIGN(auto model, load_model(path));
+  std::vector<std::string> notes;
+  LEDGE_TRY(fix_dynamic_inputs(model->graph, options.shape_overrides, notes));
+  auto session = Session::create(std::move(model), std::move(options));
+  if (!session) return std::move(session).error().with_context(path);
+  for (const auto& note : notes) std::fprintf(stderr, "ledge: note: %s\n", note.c_str());
+  return session;
+}
+
+Expected<std::map<std::string, Tensor>> random_feeds(const Session& session, uint64_t seed) {
+  std::map<std::string, Tensor> feeds;
+  for (const auto& in : session.inputs()) {
+    if (in.type.dtype == DType::kUndefined)
+      return invalid_model("input '" + in.name + "' declares no element type");
+    if (!in.type.is_static())
+      return invalid_argument("input '" + in.name + "' is " + in.type.to_string() +
+                              " after overrides; fix its shape with --shape " + in.name + "=DIMS");
+    LEDGE_ASSIGN(feeds[in.name], random_tensor(in.type.dtype, *in.type.shape, seed++));
+  }
+  return feeds;
+}
+
+struct Timings {
+  double first_run_ms = 0;
+  std::vector<double> runs_ms;  // the timed runs, in order
+  bool stopped_by_time = false;
+};
+
+struct Summary {
+  double median = 0, p90 = 0, p99 = 0, mean = 0, min = 0, max = 0;
+};
+
+// Nearest-rank percentile of sorted samples (p in (0, 100]); the same rule as ort_bench.js.
+double percentile(const std::vector<double>& sorted, double p) {
+  const auto n = static_cast<double>(sorted.size());
+  const auto rank = static_cast<size_t>(std::ceil(p / 100.0 * n));
+  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+Summary summarize(std::vector<double> v) {
+  Summary s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  s.p90 = percentile(v, 90);
+  s.p99 = percentile(v, 99);
+  s.min = v.front();
+  s.max = v.back();
+  double sum = 0;
+  for (double x : v) sum += x;
+  s.mean = sum / static_cast<double>(n);
+  return s;
+}
+
+Status check_args(const BenchArgs& a) {
+  if (a.threads < 1 || a.threads > 1024)
+    return invalid_argument("--threads must be between 1 and 1024, got " +
+                            std::to_string(a.threads));
+  if (a.iterations < 1)
+    return invalid_argument("--iterations must be at least 1, got " + std::to_string(a.iterations));
+  if (a.warmup < 0)
+    return invalid_argument("--warmup must be 0 or more, got " + std::to_string(a.warmup));
+  if (!std::isfinite(a.max_seconds) || a.max_seconds < 0)
+    return invalid_argument("--max-seconds must be 0 (no limit) or a positive number of seconds");
+  return Status();
+}
+
+Expected<Timings> time_runs(const Session& session, const std::map<std::string, Tensor>& feeds,
+                            const BenchArgs& a) {
+  Timings t;
+  auto start = Clock::now();
+  LEDGE_TRY(session.run(feeds).status());
+  t.first_run_ms = ms_since(start);
+  for (int64_t i = 0; i < a.warmup; ++i) LEDGE_TRY(session.run(feeds).status());
+  const auto loop_start = Clock::now();
+  for (int64_t i = 0; i < a.iterations; ++i) {
+    if (a.max_seconds > 0 && i > 0 && ms_since(loop_start) >= a.max_seconds * 1000) {
+      t.stopped_by_time = true;
+      break;
+    }
+    start = Clock::now();
+    LEDGE_TRY(session.run(feeds).status());
+    t.runs_ms.push_back(ms_since(start));
+  }
+  return t;
+}
+
+// The file's stem; for the common "DIR/model.onnx" layout, the directory's name.
+std::string model_name(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::string stem = p.stem().string();
+  const std::string dir = p.parent_path().filename().string();
+  return stem == "model" && !dir.empty() && dir != "." && dir != ".." ? dir : stem;
+}
+
+nlohmann::ordered_json mb_or_null(const std::optional<double>& mb) {
+  return mb ? nlohmann::ordered_json(*mb) : nlohmann::ordered_json(nullptr);
+}
+
+std::string mb_text(const std::optional<double>& mb) {
+  char buf[32];
+  if (!mb) return "n/a";
+  std::snprintf(buf, sizeof buf, "%.1f MB", *mb);
+  return buf;
+}
+
+int bench(const BenchArgs& a) {
+  if (Status st = check_args(a); !st.ok()) return report(st.error());
+  auto overrides = parse_shape_overrides(a.shapes);
+  if (!overrides) return report(overrides.error());
+  SessionOptions opts;
+  opts.shape_overrides = std::move(*overrides);
+  opts.threads = static_cast<int>(a.threads);
+  opts.optimize = !a.no_optimize;
+
+  const auto load_start = Clock::now();
+  auto session = load_for_bench(a.model, std::move(opts));
+  if (!session) return report(session.error());
+  const double load_ms = ms_since(load_start);
+  const auto rss_after_load = proc_status_mb("VmRSS");
+
+  auto feeds = random_feeds(**session, a.seed);
+  if (!feeds) return report(feeds.error());
+  auto timings = time_runs(**session, *feeds, a);
+  if (!timings) return report(std::move(timings).error().with_context(a.model));
+  const Summary s = summarize(timings->runs_ms);
+  const auto peak_rss = proc_status_mb("VmHWM");
+  const SessionStats stats = (*session)->stats();
+  const std::string name = model_name(a.model);
+  const size_t timed = timings->runs_ms.size();
+  const char* stopped_by = timings->stopped_by_time ? "time" : "iterations";
+
+  if (a.json) {
+    nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
+    for (const auto& in : (*session)->inputs())
+      inputs.push_back({{"name", in.name},
+                        {"dtype", std::string(dtype_name(in.type.dtype))},
+                        {"shape", *in.type.shape}});
+    const nlohmann::ordered_json j = {{"model", name},
+                                      {"path", a.model},
+                                      {"threads", a.threads},
+                                      {"optimize", !a.no_optimize},
+                                      {"inputs", inputs},
+                                      {"load_ms", load_ms},
+                                      {"first_run_ms", timings->first_run_ms},
+                                      {"warmup", a.warmup},
+                                      {"iterations", timed},
+                                      {"stopped_by", stopped_by},
+                                      {"median_ms", s.median},
+                                      {"p90_ms", s.p90},
+                                      {"p99_ms", s.p99},
+                                      {"mean_ms", s.mean},
+                                      {"min_ms", s.min},
+                                      {"max_ms", s.max},
+                                      {"rss_after_load_mb", mb_or_null(rss_after_load)},
+                                      {"peak_rss_mb", mb_or_null(peak_rss)},
+                                      {"weights_bytes", stats.weights_bytes},
+                                      {"arena_bytes", stats.arena_bytes},
+                                      {"nodes", stats.nodes}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("model          %s (%s)\n", name.c_str(), a.model.c_str());
+  for (const auto& in : (*session)->inputs())
+    std::printf("input          %s: %s\n", in.name.c_str(), in.type.to_string().c_str());
+  std::printf("threads        %lld, optimize %s\n", static_cast<long long>(a.threads),
+              a.no_optimize ? "off" : "on");
+  std::printf("load           %.2f ms (file to ready session)\n", load_ms);
+  std::printf("first run      %.2f ms\n", timings->first_run_ms);
+  std::printf("timed runs     %zu after %lld warm-up (stopped by %s)\n", timed,
+              static_cast<long long>(a.warmup), stopped_by);
+  std::printf("median         %.3f ms\n", s.median);
+  std::printf("p90 / p99      %.3f / %.3f ms\n", s.p90, s.p99);
+  std::printf("mean           %.3f ms (min %.3f, max %.3f)\n", s.mean, s.min, s.max);
+  std::printf("RSS            %s after load, %s peak\n", mb_text(rss_after_load).c_str(),
+              mb_text(peak_rss).c_str());
+  std::printf("session        %zu nodes, weights %zu bytes, arena %zu bytes\n", stats.nodes,
+              stats.weights_bytes, stats.arena_bytes);
+  return 0;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand("bench", "Measure load time, latency and memory of a model");
+  cmd->add_option("model", args->model, "ONNX model file (.ledge artifacts: not supported yet)")
+      ->required();
+  cmd->add_option("--threads", args->threads, "worker threads (default 1)");
+  cmd->add_option("--iterations", args->iterations, "timed runs (default 50)");
+  cmd->add_option("--warmup", args->warmup, "untimed runs after the first one (default 5)");
+  cmd->add_option("--max-seconds", args->max_seconds,
+                  "stop the timed runs after this many seconds (default 0: no limit)");
+  cmd->add_option("--shape", args->shapes, "NAME=DIMS (like 1x3x224x224); repeatable");
+  cmd->add_option("--seed", args->seed, "seed for the random inputs (default 0)");
+  cmd->add_flag("--json", args->json, "print one JSON object");
+  cmd->add_flag("--no-optimize", args->no_optimize, "run the graph as written");
+  cmd->callback([args, &exit_code]() { exit_code = bench(*args); });
+}
+
+}  // namespace ledge::cli
