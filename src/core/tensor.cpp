@@ -7,6 +7,8 @@
 #include <limits>
 #include <new>
 
+#include "core/memory.h"
+
 namespace ledge {
 
 namespace {
@@ -73,15 +75,15 @@ Expected<Tensor> Tensor::make(DType dtype, Shape shape) {
                           std::to_string(tensor_byte_limit() >> 20) + " MiB");
   const size_t bytes = static_cast<size_t>(n) * elem;
   const size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
+  void* p = allocate_block(rounded == 0 ? kAlignment : rounded, kAlignment, true);
   if (!p) return resource_limit("out of memory allocating " + std::to_string(bytes) + " bytes");
-  std::memset(p, 0, rounded == 0 ? kAlignment : rounded);
   Tensor t;
   t.dtype_ = dtype;
   t.shape_ = std::move(shape);
   t.numel_ = n;
   t.data_ = p;
-  t.owner_ = std::shared_ptr<const void>(p, [](const void* q) { std::free(const_cast<void*>(q)); });
+  t.owner_ =
+      std::shared_ptr<const void>(p, [](const void* q) { free_block(const_cast<void*>(q)); });
   return t;
 }
 

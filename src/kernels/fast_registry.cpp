@@ -1,8 +1,11 @@
 // Lookup of fast kernels, derived from fast_list.def.
 #include <xnnpack.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string_view>
 
+#include "core/memory.h"
 #include "kernels/fast_kernel.h"
 
 namespace ledge::fast_registry {
@@ -30,10 +33,31 @@ const FastKernel* find_fast_kernel(const std::string& domain, const std::string&
   return nullptr;
 }
 
+namespace {
+
+// XNNPACK's memory (packed weights above all) comes from allocate_block, pre-faulted.
+void* xnn_alloc(void*, size_t size) { return allocate_block(size, 64, false); }
+void* xnn_aligned_alloc(void*, size_t alignment, size_t size) {
+  return allocate_block(size, alignment, false);
+}
+void xnn_free(void*, void* p) { free_block(p); }
+void* xnn_realloc(void*, void* p, size_t size) {
+  void* q = allocate_block(size, 64, false);
+  if (q && p) {
+    std::memcpy(q, p, std::min(size, block_size(p)));
+    free_block(p);
+  }
+  return q;
+}
+
+}  // namespace
+
 bool fast_kernels_available() {
   // xnn_initialize is idempotent and thread-safe; it fails on CPUs without the baseline
   // instruction set XNNPACK was built for.
-  static const bool ok = xnn_initialize(nullptr) == xnn_status_success;
+  static const xnn_allocator allocator{nullptr,  xnn_alloc,         xnn_realloc,
+                                       xnn_free, xnn_aligned_alloc, xnn_free};
+  static const bool ok = xnn_initialize(&allocator) == xnn_status_success;
   return ok;
 }
 

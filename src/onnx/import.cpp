@@ -2,6 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -174,7 +175,8 @@ Expected<ValueInfo> convert_value_info(const onnx::ValueInfoProto& v) {
   return info;
 }
 
-Expected<std::shared_ptr<Graph>> convert_graph(const onnx::GraphProto& g, const ImportContext& ctx);
+Expected<std::shared_ptr<Graph>> convert_graph(const onnx::GraphProto& g, const ImportContext& ctx,
+                                               onnx::GraphProto* owned = nullptr);
 
 Expected<AttributeValue> convert_attribute(const onnx::AttributeProto& a,
                                            const ImportContext& ctx) {
@@ -247,12 +249,40 @@ Expected<AttributeValue> convert_attribute(const onnx::AttributeProto& a,
   }
 }
 
-Expected<std::shared_ptr<Graph>> convert_graph(const onnx::GraphProto& g,
-                                               const ImportContext& ctx) {
+// Takes the raw bytes of a large little-endian initializer out of the parsed message
+// instead of copying them: the tensor then owns the buffer the parser filled.
+std::optional<Tensor> take_raw_data(onnx::TensorProto& p) {
+  constexpr size_t kMinBytes = 4096;  // small tensors are cheaper to copy than to track
+  if (!p.has_raw_data() || p.has_segment() || p.data_location() == onnx::TensorProto::EXTERNAL ||
+      p.raw_data().size() < kMinBytes)
+    return std::nullopt;
+  auto dtype = convert_dtype(p.data_type());
+  if (!dtype) return std::nullopt;
+  Shape shape(p.dims().begin(), p.dims().end());
+  auto n = checked_numel(shape);
+  if (!n || static_cast<uint64_t>(*n) > tensor_byte_limit() / dtype_size(*dtype) ||
+      static_cast<size_t>(*n) * dtype_size(*dtype) != p.raw_data().size())
+    return std::nullopt;  // convert_tensor reports the problem
+  if (reinterpret_cast<uintptr_t>(p.raw_data().data()) % 16 != 0) return std::nullopt;
+  std::shared_ptr<std::string> bytes(p.release_raw_data());
+  void* data = bytes->data();
+  return Tensor::borrow(*dtype, std::move(shape), data, std::move(bytes));
+}
+
+Expected<std::shared_ptr<Graph>> convert_graph(const onnx::GraphProto& g, const ImportContext& ctx,
+                                               onnx::GraphProto* owned) {
   auto graph = std::make_shared<Graph>();
   graph->name = g.name();
   if (g.sparse_initializer_size() > 0) return unsupported("sparse initializers are not supported");
-  for (const auto& init : g.initializer()) {
+  for (int i = 0; i < g.initializer_size(); ++i) {
+    const auto& init = g.initializer(i);
+    if (owned) {
+      // The name first: taking the bytes leaves the rest of the message intact.
+      if (auto t = take_raw_data(*owned->mutable_initializer(i))) {
+        graph->initializers[init.name()] = std::move(*t);
+        continue;
+      }
+    }
     auto t = convert_tensor(init, ctx);
     if (!t) return std::move(t).error().with_context("initializer '" + init.name() + "'");
     graph->initializers[init.name()] = std::move(*t);
@@ -290,8 +320,7 @@ Expected<std::shared_ptr<Graph>> convert_graph(const onnx::GraphProto& g,
   return graph;
 }
 
-Expected<std::shared_ptr<Model>> convert_model(const onnx::ModelProto& m,
-                                               const ImportContext& ctx) {
+Expected<std::shared_ptr<Model>> convert_model(onnx::ModelProto& m, const ImportContext& ctx) {
   auto model = std::make_shared<Model>();
   model->ir_version = m.ir_version();
   model->producer = m.producer_name();
@@ -307,7 +336,7 @@ Expected<std::shared_ptr<Model>> convert_model(const onnx::ModelProto& m,
                        "; ledge supports the default domain up to opset " +
                        std::to_string(kMaxOpset));
   if (!m.has_graph()) return invalid_model("the file has no graph");
-  LEDGE_ASSIGN(auto graph, convert_graph(m.graph(), ctx));
+  LEDGE_ASSIGN(auto graph, convert_graph(m.graph(), ctx, m.mutable_graph()));
   model->graph = std::move(*graph);
   LEDGE_TRY(sort_topologically(model->graph));
   LEDGE_TRY(verify_graph(model->graph));
@@ -328,10 +357,11 @@ Expected<std::shared_ptr<Model>> import_onnx_bytes(const void* data, size_t size
 }
 
 Expected<std::shared_ptr<Model>> import_onnx_file(const std::string& path) {
-  LEDGE_ASSIGN(std::string bytes, read_file(path));
+  // Mapped, not read: the parser copies what it keeps, and the pages go back on unmap.
+  LEDGE_ASSIGN(MappedFile file, MappedFile::open(path));
   std::string dir = fs::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
-  auto model = import_onnx_bytes(bytes.data(), bytes.size(), dir);
+  auto model = import_onnx_bytes(file.data(), file.size(), dir);
   if (!model) return std::move(model).error().with_context(path);
   (*model)->source_path = path;
   return model;

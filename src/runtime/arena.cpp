@@ -3,11 +3,12 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/memory.h"
 #include "core/tensor.h"
 
 namespace ledge {
 
-void Arena::Free::operator()(uint8_t* p) const { std::free(p); }
+void Arena::Free::operator()(uint8_t* p) const { free_block(p); }
 
 Status Arena::reserve(size_t bytes) {
   if (bytes <= size_) return Status();
@@ -15,7 +16,9 @@ Status Arena::reserve(size_t bytes) {
     return resource_limit("the activation arena would need " + std::to_string(bytes) +
                           " bytes, more than the limit");
   const size_t rounded = (bytes + 63) / 64 * 64;
-  void* p = std::aligned_alloc(64, rounded);
+  data_.reset();  // the old block first: the contents need not survive
+  size_ = 0;
+  void* p = allocate_block(rounded, 64, false);
   if (!p)
     return resource_limit("cannot allocate an activation arena of " + std::to_string(bytes) +
                           " bytes");

@@ -1,0 +1,19 @@
+// Large blocks of memory, allocated so that loading a model does not pay a page fault per
+// 4 KiB page: blocks from 256 KiB up come from the kernel already populated (mmap with
+// MAP_POPULATE, one system call), smaller ones from malloc. On virtual machines the
+// per-page faults otherwise dominate load time. Used for tensors, the activation arena and
+// XNNPACK's packed weights.
+#pragma once
+
+#include <cstddef>
+
+namespace ledge {
+
+// A block of `bytes` aligned to `alignment` (at most 64), zero-filled when `zero`; null
+// when memory is exhausted. Release with free_block.
+void* allocate_block(size_t bytes, size_t alignment = 64, bool zero = true);
+void free_block(void* p);
+// The usable size of a block from allocate_block.
+size_t block_size(const void* p);
+
+}  // namespace ledge
