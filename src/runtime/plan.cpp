@@ -84,7 +84,10 @@ Expected<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(
   };
   for (const auto& [name, t] : g.initializers) add_value(name, TensorType{t.dtype(), t.shape()});
   for (const auto& in : g.inputs)
-    if (!ids.count(in.name)) p->input_values_.push_back(add_value(in.name, in.type));
+    if (!ids.count(in.name)) {
+      p->input_values_.push_back(add_value(in.name, in.type));
+      p->input_names_.push_back(in.name);
+    }
   const size_t num_fixed = types.size();
   for (const Node& n : g.nodes)
     for (const auto& o : n.outputs)
@@ -270,12 +273,10 @@ Expected<std::vector<Tensor>> ExecutionPlan::run(const std::map<std::string, Ten
   std::lock_guard<std::mutex> lock(arena_->mutex());
   LEDGE_TRY(arena_->reserve(arena_bytes_));
   if (arena_->data() != bound_base_) LEDGE_TRY(bind(arena_->data()));
-  size_t k = 0;
-  for (const auto& in : graph_.inputs) {
-    if (graph_.initializers.count(in.name)) continue;
-    auto it = feeds.find(in.name);
-    if (it == feeds.end()) return invalid_argument("input '" + in.name + "' was not given");
-    values_[input_values_[k++]] = it->second;
+  for (size_t k = 0; k < input_values_.size(); ++k) {
+    auto it = feeds.find(input_names_[k]);
+    if (it == feeds.end()) return invalid_argument("input '" + input_names_[k] + "' was not given");
+    values_[input_values_[k]] = it->second;
   }
   for (auto& step : steps_) {
     if (step->fast) {

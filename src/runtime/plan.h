@@ -57,7 +57,8 @@ class ExecutionPlan {
   std::vector<Tensor> values_;
   std::vector<TensorType> types_for_bind_;
   std::vector<int64_t> value_offset_;  // arena offset of each value, -1 when not in the arena
-  std::vector<int> input_values_;      // graph inputs, in graph.inputs order
+  std::vector<int> input_values_;  // fed graph inputs, in graph.inputs order
+  std::vector<std::string> input_names_;
   std::vector<int> output_values_;
   std::vector<std::unique_ptr<Step>> steps_;
   size_t arena_bytes_ = 0;

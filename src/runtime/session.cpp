@@ -1,5 +1,6 @@
 #include "runtime/session.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "ir/verifier.h"
@@ -168,7 +169,7 @@ Expected<std::unique_ptr<Session>> Session::create(std::shared_ptr<Model> model,
     // With every shape fixed this plan is final: the weights its kernels packed need not
     // stay in memory twice. (Dynamic shapes keep them for the plans of other shapes.)
     for (const auto& name : s->plan_->released_constants())
-      s->model_->graph.initializers.erase(name);
+      if (!graph_run.find_input(name)) s->model_->graph.initializers.erase(name);
   }
   for (const auto& in : graph_run.inputs)
     if (!graph_run.initializers.count(in.name)) s->inputs_.push_back(in);
@@ -237,6 +238,12 @@ Expected<std::vector<Tensor>> Session::run(const std::map<std::string, Tensor>& 
     const ValueInfo* info = graph.find_input(name);
     if (!info) return invalid_argument("the model has no input named '" + name + "'");
     LEDGE_TRY(check_feed(*info, t));
+    // Optimization folded the weights into kernels; feeding one would silently not count.
+    if (planned_ && std::none_of(inputs_.begin(), inputs_.end(),
+                                 [&](const ValueInfo& v) { return v.name == name; }))
+      return invalid_argument("input '" + name +
+                              "' has a default value (an initializer) that the optimized session "
+                              "compiled in; to feed it, create the session with optimize = false");
   }
   for (const auto& in : inputs_)
     if (!feeds.count(in.name)) return invalid_argument("input '" + in.name + "' was not given");

@@ -139,7 +139,7 @@ Outcome run_test(const fs::path& dir, std::string& why) {
     why = "no test data";
     return Outcome::kUnsupported;
   }
-  const auto& graph = (*session)->model().graph;
+  const auto& graph = (*model)->graph;  // as written: the session may have rewritten its copy
   for (const auto& set : sets) {
     std::map<std::string, Tensor> feeds;
     auto inputs = numbered_files(set, "input_");

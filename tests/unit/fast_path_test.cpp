@@ -292,3 +292,37 @@ TEST(FastPath, ChannelShuffleSliceAndReduceMeanStayNhwc) {
 
 }  // namespace
 }  // namespace ledge
+
+namespace ledge {
+namespace {
+
+// Old exporters list weights as inputs with defaults; an optimized session compiles the
+// default in and must refuse, clearly, a feed it would otherwise ignore.
+TEST(FastPath, FeedingACompiledInWeightIsAnError) {
+  Builder b;
+  b.input("x", {1, 2, 4, 4});
+  b.node("Conv", {"x", b.weight("w", b.random({3, 2, 1, 1}))}, {"y"});
+  ValueInfo w;
+  w.name = "w";
+  w.type = TensorType{DType::kFloat32, Shape{3, 2, 1, 1}};
+  b.model->graph.inputs.push_back(w);
+  b.output("y");
+  const Tensor x = b.random({1, 2, 4, 4}), other = b.random({3, 2, 1, 1});
+  auto fast = Session::create(b.model);
+  ASSERT_TRUE(fast.ok());
+  ASSERT_EQ((*fast)->inputs().size(), 1u);
+  EXPECT_TRUE((*fast)->run({{"x", x}}).ok());
+  auto r = (*fast)->run({{"x", x}, {"w", other}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("optimize = false"), std::string::npos);
+  SessionOptions ref;
+  ref.optimize = false;
+  auto plain = Session::create(b.model, ref);
+  ASSERT_TRUE(plain.ok());
+  auto a = (*plain)->run({{"x", x}}), c = (*plain)->run({{"x", x}, {"w", other}});
+  ASSERT_TRUE(a.ok() && c.ok());
+  EXPECT_NE(0, std::memcmp((*a)[0].raw(), (*c)[0].raw(), (*a)[0].nbytes()));
+}
+
+}  // namespace
+}  // namespace ledge
