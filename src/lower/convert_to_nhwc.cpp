@@ -27,7 +27,7 @@ const std::set<std::string> kBinaryOps = {"Add", "Sub", "Mul", "Div", "Max", "Mi
 
 class Converter {
  public:
-  explicit Converter(Graph& g) : g_(g), names_(g) {
+  explicit Converter(Graph& g) : g_(g), names_(g), reads_(count_reads(g)) {
     for (const auto& i : g.inputs) nchw_.insert(i.name);
     for (const auto& [n, t] : g.initializers) nchw_.insert(n);
   }
@@ -183,6 +183,10 @@ class Converter {
       g_.initializers[w_nhwc] = std::move(t).value();
       packed_[n.inputs[1]] = w_nhwc;
     }
+    // The NCHW weights go as soon as their last reader is converted, so a model lowered in
+    // place never holds both layouts of every weight at once.
+    if (--reads_[n.inputs[1]] == 0 && !g_.find_input(n.inputs[1]))
+      g_.initializers.erase(n.inputs[1]);
     Node c;
     c.name = n.name;
     c.op_type = "NhwcConv";
@@ -387,6 +391,7 @@ class Converter {
   std::set<std::string> nchw_;                 // values available in NCHW (original name)
   std::map<std::string, std::string> nhwc_;    // value → its NHWC form
   std::map<std::string, std::string> packed_;  // conv weight → its OHWI form
+  std::map<std::string, int> reads_;           // readers left, for releasing weights early
 };
 
 }  // namespace

@@ -1,7 +1,12 @@
 #include "onnx/import.h"
 
+#include <fcntl.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <onnx/onnx_pb.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -357,11 +362,31 @@ Expected<std::shared_ptr<Model>> import_onnx_bytes(const void* data, size_t size
 }
 
 Expected<std::shared_ptr<Model>> import_onnx_file(const std::string& path) {
-  // Mapped, not read: the parser copies what it keeps, and the pages go back on unmap.
-  LEDGE_ASSIGN(MappedFile file, MappedFile::open(path));
+  // Streamed through a small buffer rather than read or mapped whole: the parser keeps its
+  // own copy of the weights, so the file's bytes never need to be resident at the same time.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error(path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return io_error(path + ": not a regular file");
+  }
+  if (st.st_size > std::numeric_limits<int>::max()) {
+    ::close(fd);
+    return resource_limit(path + ": ONNX files over 2 GiB must keep weights in external data");
+  }
+  onnx::ModelProto proto;
+  bool parsed = false;
+  {
+    google::protobuf::io::FileInputStream stream(fd, 1 << 16);
+    parsed = proto.ParseFromZeroCopyStream(&stream) && stream.GetErrno() == 0;
+  }
+  ::close(fd);
+  if (!parsed) return invalid_model(path + ": not a valid ONNX model (protobuf parse failed)");
   std::string dir = fs::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
-  auto model = import_onnx_bytes(file.data(), file.size(), dir);
+  ImportContext ctx{dir};
+  auto model = convert_model(proto, ctx);
   if (!model) return std::move(model).error().with_context(path);
   (*model)->source_path = path;
   return model;

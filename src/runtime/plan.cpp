@@ -124,6 +124,33 @@ Expected<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(
     buffers[b].last_step = std::max(buffers[b].last_step, last_read[v]);
     buffer_values[b].push_back(v);
   };
+  // Weights that only packing kernels read live on in those kernels alone: each is released
+  // as soon as its last reader has packed it, so the model never holds two copies of
+  // every weight at once.
+  std::vector<int> reads_left(types.size(), 0);
+  std::vector<bool> pinned(types.size(), false);
+  for (const Node& n : g.nodes)
+    for (const auto& r : n.inputs)
+      if (!r.empty()) ++reads_left[ids.at(r)];
+  for (int v : p->output_values_) pinned[v] = true;
+  // A weight that is also an input may be fed: the session must still know it has a value.
+  for (const auto& in : g.inputs)
+    if (ids.count(in.name)) pinned[ids.at(in.name)] = true;
+  auto release_packed = [&](const Step& step) {
+    for (size_t i = 0; i < step.inputs.size(); ++i) {
+      const int v = step.inputs[i];
+      if (v < 0 || static_cast<size_t>(v) >= num_fixed) continue;
+      const std::string& name = step.node->inputs[i];
+      auto it = p->graph_.initializers.find(name);
+      if (it == p->graph_.initializers.end()) continue;
+      if (!(step.fast && step.fast->packed_constants() && i > 0)) pinned[v] = true;
+      if (--reads_left[v] > 0 || pinned[v]) continue;
+      p->released_bytes_ += it->second.nbytes();
+      p->released_.push_back(name);
+      p->values_[v] = Tensor();
+      p->graph_.initializers.erase(it);
+    }
+  };
   for (size_t s = 0; s < g.nodes.size(); ++s) {
     const Node& n = g.nodes[s];
     auto step = std::make_unique<Step>();
@@ -167,26 +194,8 @@ Expected<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(
     }
     for (size_t k = 1; k < step->outputs.size(); ++k)
       if (step->outputs[k] >= 0) new_buffer(step->outputs[k], s);
+    release_packed(*step);
     p->steps_.push_back(std::move(step));
-  }
-
-  // Weights that only packing kernels read live on in those kernels alone.
-  std::vector<bool> still_read(types.size(), false);
-  for (const auto& step : p->steps_)
-    for (size_t i = 0; i < step->inputs.size(); ++i)
-      if (step->inputs[i] >= 0 && !(step->fast && step->fast->packed_constants() && i > 0))
-        still_read[step->inputs[i]] = true;
-  for (int v : p->output_values_) still_read[v] = true;
-  for (auto it = p->graph_.initializers.begin(); it != p->graph_.initializers.end();) {
-    const int v = ids.at(it->first);
-    if (still_read[v]) {
-      ++it;
-      continue;
-    }
-    p->released_bytes_ += it->second.nbytes();
-    p->values_[v] = Tensor();
-    p->released_.push_back(it->first);
-    it = p->graph_.initializers.erase(it);
   }
 
   const MemoryPlan mp = plan_memory(buffers);

@@ -151,7 +151,10 @@ Expected<std::unique_ptr<Session>> Session::create(std::shared_ptr<Model> model,
   s->pool_ = std::make_shared<ThreadPool>(options.threads);
   if (options.optimize) {
     // Rewrite a copy (tensors are shared, not copied): the caller's model stays as written.
-    auto lowered = std::make_shared<Model>(*model);
+    // A model handed over outright (nobody else holds it) is rewritten in place, which lets
+    // weights be freed as they are re-laid out and packed.
+    auto lowered = model.use_count() == 1 ? model : std::make_shared<Model>(*model);
+    model.reset();
     std::map<std::string, Tensor> known;
     LEDGE_TRY(infer_types(lowered->graph, opset, &known));
     fold_known_values(lowered->graph, known);
@@ -165,11 +168,12 @@ Expected<std::unique_ptr<Session>> Session::create(std::shared_ptr<Model> model,
   s->model_ = std::move(model);
   const Graph& graph_run = s->model_->graph;
   if (s->planned_ && why_not_plannable(graph_run).empty()) {
-    LEDGE_ASSIGN(s->plan_, ExecutionPlan::build(graph_run, opset, s->pool_, s->arena_));
-    // With every shape fixed this plan is final: the weights its kernels packed need not
-    // stay in memory twice. (Dynamic shapes keep them for the plans of other shapes.)
-    for (const auto& name : s->plan_->released_constants())
-      if (!graph_run.find_input(name)) s->model_->graph.initializers.erase(name);
+    // Every shape is fixed, so this plan is final: it takes the graph, frees the weights its
+    // kernels packed, and the session keeps what remains. (With dynamic shapes the session
+    // keeps every weight for the plans of other shapes.)
+    LEDGE_ASSIGN(s->plan_,
+                 ExecutionPlan::build(std::move(s->model_->graph), opset, s->pool_, s->arena_));
+    s->model_->graph = s->plan_->graph();
   }
   for (const auto& in : graph_run.inputs)
     if (!graph_run.initializers.count(in.name)) s->inputs_.push_back(in);
