@@ -28,7 +28,8 @@ Expected<std::unique_ptr<PreparedKernel>> prepare_binary(PrepareContext& c) {
   if (a.size() > XNN_MAX_TENSOR_DIMS || b.size() > XNN_MAX_TENSOR_DIMS)
     return std::unique_ptr<PreparedKernel>();
   xnn_operator_t op = nullptr;
-  const xnn_status st = create(-kInf, kInf, 0, &op);
+  const float lo = c.attr_float("activation_min", -kInf), hi = c.attr_float("activation_max", kInf);
+  const xnn_status st = create(lo, hi, 0, &op);
   std::vector<size_t> sa(a.begin(), a.end()), sb(b.begin(), b.end());
   // A rank-0 operand is a 1-element tensor to XNNPACK.
   if (sa.empty()) sa.push_back(1);
@@ -149,6 +150,8 @@ LEDGE_DEFINE_FAST_KERNEL(Sub, "", "Sub",
                          (prepare_binary<xnn_create_subtract_nd_f32, xnn_setup_subtract_nd_f32>))
 LEDGE_DEFINE_FAST_KERNEL(Mul, "", "Mul",
                          (prepare_binary<xnn_create_multiply_nd_f32, xnn_setup_multiply_nd_f32>))
+LEDGE_DEFINE_FAST_KERNEL(FusedAdd, "ledge", "FusedAdd",
+                         (prepare_binary<xnn_create_add_nd_f32, xnn_setup_add_nd_f32>))
 LEDGE_DEFINE_FAST_KERNEL(Div, "", "Div",
                          (prepare_binary<xnn_create_divide_nd_f32, xnn_setup_divide_nd_f32>))
 LEDGE_DEFINE_FAST_KERNEL(Relu, "", "Relu", prepare_relu)

@@ -92,6 +92,7 @@ class Converter {
     const std::string out = names_.make(v + "/nhwc");
     emit_relayout(v, out, true, v);
     nhwc_[v] = out;
+    type_nhwc(v, out);
     return out;
   }
 
@@ -108,7 +109,20 @@ class Converter {
   std::string nhwc_output(const std::string& orig) {
     const std::string out = names_.make(orig + "/nhwc");
     nhwc_[orig] = out;
+    type_nhwc(orig, out);
     return out;
+  }
+
+  // Later lowering steps read types: give the NHWC form the permuted type of the original.
+  void type_nhwc(const std::string& orig, const std::string& out) {
+    auto it = g_.value_types.find(orig);
+    if (it == g_.value_types.end()) return;
+    TensorType t = it->second;
+    if (t.shape && t.shape->size() == 4) {
+      const Shape& s = *t.shape;
+      t.shape = Shape{s[0], s[2], s[3], s[1]};
+    }
+    g_.value_types[out] = t;
   }
 
   Status visit(Node n) {

@@ -1,6 +1,7 @@
 // Folds a clamp-shaped activation (Relu, Relu6 written as Clip, Clip with constant bounds)
-// into the NhwcConv or FullyConnected that feeds it, when nothing else reads the
-// unactivated value: the kernel clamps while the result is still in registers.
+// into the NhwcConv, FullyConnected or float Add (then ledge.FusedAdd) that feeds it, when
+// nothing else reads the unactivated value: the kernel clamps while the result is still in
+// registers.
 #include <limits>
 
 #include "lower/lower.h"
@@ -43,11 +44,17 @@ Status fuse_activations(Graph& g, int64_t opset) {
     auto p = producer.find(act.inputs[0]);
     if (p == producer.end() || removed[p->second]) continue;
     Node& prod = g.nodes[p->second];
-    if (prod.domain != kLoweredDomain ||
-        (prod.op_type != "NhwcConv" && prod.op_type != "FullyConnected"))
+    const bool float_add = prod.domain.empty() && prod.op_type == "Add" &&
+                           value_dtype(g, act.inputs[0]) == DType::kFloat32;
+    if (!float_add && (prod.domain != kLoweredDomain ||
+                       (prod.op_type != "NhwcConv" && prod.op_type != "FullyConnected")))
       continue;
     auto r = reads.find(act.inputs[0]);
     if (r == reads.end() || r->second != 1) continue;
+    if (float_add) {  // a residual Add: XNNPACK's add clamps too
+      prod.op_type = "FusedAdd";
+      prod.domain = kLoweredDomain;
+    }
     const float lo = std::max(attr_as_float(prod, "activation_min", range->first), range->first);
     const float hi = std::min(attr_as_float(prod, "activation_max", range->second), range->second);
     prod.attributes["activation_min"] = lo;

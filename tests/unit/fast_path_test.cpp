@@ -326,3 +326,30 @@ TEST(FastPath, FeedingACompiledInWeightIsAnError) {
 
 }  // namespace
 }  // namespace ledge
+
+namespace ledge {
+namespace {
+
+// ResNet's residual: Conv → Add(·, skip) → Relu; the Relu folds into the Add.
+TEST(FastPath, ResidualAddWithRelu) {
+  Builder b;
+  b.input("x", {1, 8, 9, 9});
+  Node& c = b.node("Conv", {"x", b.weight("w", b.random({8, 8, 3, 3}))}, {"c"});
+  c.attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  b.node("Add", {"c", "x"}, {"sum"});
+  b.node("Relu", {"sum"}, {"y"});
+  b.output("y");
+  expect_fast_matches_reference(b, 1e-4, 1, 2);
+  auto s = Session::create(b.model);
+  ASSERT_TRUE(s.ok());
+  int fused = 0, relus = 0;
+  for (const auto& n : (*s)->model().graph.nodes) {
+    fused += n.op_type == "FusedAdd";
+    relus += n.op_type == "Relu";
+  }
+  EXPECT_EQ(fused, 1);
+  EXPECT_EQ(relus, 0);
+}
+
+}  // namespace
+}  // namespace ledge
