@@ -3,6 +3,7 @@
 // with the fast kernels (optimize = true), on random shapes and data, and compares.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -349,6 +350,30 @@ TEST(FastPath, ResidualAddWithRelu) {
   }
   EXPECT_EQ(fused, 1);
   EXPECT_EQ(relus, 0);
+}
+
+}  // namespace
+}  // namespace ledge
+
+namespace ledge {
+namespace {
+
+TEST(FastPath, TransposeOfRandomPermutations) {
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 30; ++trial) {
+    const size_t rank = 1 + rng() % 5;
+    Shape shape;
+    for (size_t i = 0; i < rank; ++i) shape.push_back(1 + static_cast<int64_t>(rng() % 7));
+    std::vector<int64_t> perm(rank);
+    for (size_t i = 0; i < rank; ++i) perm[i] = static_cast<int64_t>(i);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    Builder b;
+    b.input("x", shape);
+    b.node("Transpose", {"x"}, {"y"}).attributes["perm"] = perm;
+    b.output("y");
+    SCOPED_TRACE("trial " + std::to_string(trial) + " shape " + shape_to_string(shape));
+    expect_fast_matches_reference(b, 0, 1, 1);
+  }
 }
 
 }  // namespace
