@@ -25,6 +25,7 @@ const std::vector<Pass>& pipeline() {
       {"merge_reshapes", [](Model& m, const OptimizeOptions&) { return merge_reshapes(m); }},
       {"fold_pad", [](Model& m, const OptimizeOptions&) { return fold_pad(m); }},
       {"fold_batch_norm", [](Model& m, const OptimizeOptions&) { return fold_batch_norm(m); }},
+      {"fold_mul_add", [](Model& m, const OptimizeOptions&) { return fold_mul_add(m); }},
       {"fuse_matmul_add", [](Model& m, const OptimizeOptions&) { return fuse_matmul_add(m); }},
       {"eliminate_dead_code",
        [](Model& m, const OptimizeOptions&) { return eliminate_dead_code(m); }},

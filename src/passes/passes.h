@@ -48,6 +48,10 @@ Expected<int64_t> remove_identities(Model& model);
 // constant weights, read only by the BatchNormalization). float32 and float64.
 Expected<int64_t> fold_batch_norm(Model& model);
 
+// Mul, Add or Sub of a per-channel constant right after a Conv, ConvTranspose or Gemm (constant
+// weights, output read only there) folds into its weights and bias. float32 and float64.
+Expected<int64_t> fold_mul_add(Model& model);
+
 // MatMul(2-D A, constant 2-D B) followed by Add of a constant bias of shape [N], [1, N] or a
 // scalar becomes one Gemm. float32 and float64.
 Expected<int64_t> fuse_matmul_add(Model& model);

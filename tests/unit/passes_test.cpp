@@ -62,6 +62,7 @@ PassFn fold = [](Model& m) { return fold_constants(m); };
 PassFn dce = [](Model& m) { return eliminate_dead_code(m); };
 PassFn identities = [](Model& m) { return remove_identities(m); };
 PassFn bn = [](Model& m) { return fold_batch_norm(m); };
+PassFn mul_add = [](Model& m) { return fold_mul_add(m); };
 PassFn matmul_add = [](Model& m) { return fuse_matmul_add(m); };
 PassFn pad = [](Model& m) { return fold_pad(m); };
 PassFn transposes = [](Model& m) { return cancel_transposes(m); };
@@ -327,6 +328,62 @@ TEST(PassesFoldBatchNorm, SkipsSharedOutputsAndHalfPrecision) {
   h.node("BatchNormalization", {"c", "s", "b", "m", "v"}, {"y"});
   auto m = h.build();
   ASSERT_EQ(*fold_batch_norm(*m), 0);
+}
+
+// --- fold_mul_add -------------------------------------------------------------------------
+
+TEST(PassesFoldMulAdd, PerChannelScaleAndShiftFoldIntoConv) {
+  ModelBuilder b;
+  b.input("x", DType::kFloat32, {2, 3, 4, 4}).output("y");
+  b.init("w", random_tensor(DType::kFloat32, {5, 3, 3, 3}, 1));
+  b.init("scale", random_tensor(DType::kFloat32, {1, 5, 1, 1}, 2));
+  b.init("shift", random_tensor(DType::kFloat32, {5, 1, 1}, 3));
+  b.init("one", floats({0.5f}, {}));
+  b.node("Conv", {"x", "w"}, {"c"});
+  b.node("Mul", {"scale", "c"}, {"m"});
+  b.node("Add", {"m", "shift"}, {"a"});
+  b.node("Sub", {"a", "one"}, {"s"});
+  b.node("Relu", {"s"}, {"y"});
+  auto r = apply_pass(b.build(), mul_add, 1e-5, 1e-5);
+  EXPECT_EQ(r.count, 3);
+  std::vector<std::string> ops;
+  for (const auto& n : r.model->graph.nodes) ops.push_back(n.op_type);
+  EXPECT_EQ(ops, (std::vector<std::string>{"Conv", "Relu"}));
+}
+
+TEST(PassesFoldMulAdd, BiasAddFoldsIntoGemmAndConvTranspose) {
+  ModelBuilder b;
+  b.input("x", DType::kFloat32, {3, 4}).input("z", DType::kFloat32, {1, 4, 3, 3});
+  b.output("y").output("t");
+  b.init("w", random_tensor(DType::kFloat32, {4, 6}, 1));
+  b.init("bias", random_tensor(DType::kFloat32, {6}, 2));
+  b.init("wt", random_tensor(DType::kFloat32, {4, 1, 2, 2}, 3));
+  b.init("scale", random_tensor(DType::kFloat32, {4, 1, 1}, 4));
+  b.node("Gemm", {"x", "w"}, {"g"});
+  b.node("Add", {"g", "bias"}, {"y"});
+  Node& ct = b.node("ConvTranspose", {"z", "wt"}, {"ct"});
+  ct.attributes["group"] = int64_t{4};
+  b.node("Mul", {"ct", "scale"}, {"t"});
+  auto r = apply_pass(b.build(), mul_add, 1e-5, 1e-5);
+  EXPECT_EQ(r.count, 2);
+  EXPECT_EQ(r.model->graph.nodes.size(), 2u);
+}
+
+TEST(PassesFoldMulAdd, KeepsSpatialConstantsReversedSubAndSharedOutputs) {
+  ModelBuilder b;
+  b.input("x", DType::kFloat32, {1, 2, 4, 4}).output("y1").output("y2").output("y3").output("c3");
+  b.init("w", random_tensor(DType::kFloat32, {3, 2, 1, 1}, 1));
+  b.init("spatial", random_tensor(DType::kFloat32, {1, 1, 1, 4}, 2));
+  b.init("k", random_tensor(DType::kFloat32, {3, 1, 1}, 3));
+  b.node("Conv", {"x", "w"}, {"c1"});
+  b.node("Mul", {"c1", "spatial"}, {"y1"});  // varies along width
+  b.node("Conv", {"x", "w"}, {"c2"});
+  b.node("Sub", {"k", "c2"}, {"y2"});  // k - conv is not conv + constant
+  b.node("Conv", {"x", "w"}, {"c3"});
+  b.node("Add", {"c3", "k"}, {"y3"});  // c3 is also an output
+  auto r = apply_pass(b.build(), mul_add);
+  EXPECT_EQ(r.count, 0);
+  EXPECT_EQ(r.model->graph.nodes.size(), 6u);
 }
 
 // --- fuse_matmul_add ----------------------------------------------------------------------
