@@ -121,13 +121,12 @@ DType declared_type(const std::vector<ValueInfo>& values, const std::string& nam
   return DType::kUndefined;
 }
 
-// Optimizes the model, then exports and re-imports it.
-Expected<std::shared_ptr<Model>> optimized(const Model& model, const fs::path& dir) {
-  auto copy = std::make_shared<Model>(model);
+// Optimizes the model in place, then exports and re-imports it.
+Expected<std::shared_ptr<Model>> optimized(Model& model, const fs::path& dir) {
   OptimizeOptions options;
   options.check = true;
-  LEDGE_TRY(optimize_model(*copy, options));
-  LEDGE_ASSIGN(std::string bytes, export_onnx_bytes(*copy));
+  LEDGE_TRY(optimize_model(model, options));
+  LEDGE_ASSIGN(std::string bytes, export_onnx_bytes(model));
   return import_onnx_bytes(bytes.data(), bytes.size(), dir.string());
 }
 

@@ -52,9 +52,15 @@ Tensor ints(const std::vector<int64_t>& v) {
   return Tensor::from_vector<int64_t>(v, {static_cast<int64_t>(v.size())});
 }
 // Positive values, for variances.
-Tensor positive(Shape shape, uint32_t seed) {
-  Tensor t = random_tensor(DType::kFloat32, shape, seed);
-  for (auto& v : t.span<float>()) v = std::fabs(v) + 0.1f;
+Tensor positive(Shape shape, uint32_t seed, DType dtype = DType::kFloat32) {
+  Tensor t = random_tensor(dtype, shape, seed);
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    const double v = std::fabs(t.as_double(i)) + 0.1;
+    if (dtype == DType::kFloat64)
+      t.data<double>()[i] = v;
+    else
+      t.data<float>()[i] = static_cast<float>(v);
+  }
   return t;
 }
 
@@ -151,6 +157,27 @@ TEST(PassesFoldConstants, KeepsOverridableInitializersRandomOpsAndOutputs) {
   auto m = rnd.build();
   ASSERT_EQ(*fold_constants(*m), 0);
   EXPECT_EQ(count_ops(m->graph, "RandomUniform"), 1);
+}
+
+TEST(PassesFoldConstants, FoldedValuesStayVisibleToSubgraphs) {
+  ModelBuilder b;
+  b.input("cond", DType::kBool, {}).input("x", DType::kFloat32, {3}).output("y");
+  b.node("Constant", {}, {"c"}).attributes["value"] = floats({1, 2, 3}, {3});
+  b.node("Neg", {"c"}, {"nc"});
+  auto branch = std::make_shared<Graph>();
+  branch->nodes.push_back(Node{"", "Add", "", {"x", "nc"}, {"out"}, {}});
+  branch->outputs.push_back(testing::untyped_value("out"));
+  Node& n = b.node("If", {"cond"}, {"y"});
+  n.attributes["then_branch"] = branch;
+  n.attributes["else_branch"] = testing::clone_graph(*branch);
+  auto r = apply_pass(b.build(), fold);
+  EXPECT_EQ(r.count, 2);
+  EXPECT_EQ(r.model->graph.nodes.size(), 1u);
+  EXPECT_TRUE(r.model->graph.initializers.count("nc"));
+  // Dead code elimination keeps what only the subgraphs read.
+  auto d = apply_pass(r.model, dce);
+  EXPECT_TRUE(d.model->graph.initializers.count("nc"));
+  EXPECT_FALSE(d.model->graph.initializers.count("c"));
 }
 
 // --- eliminate_dead_code ------------------------------------------------------------------
@@ -253,30 +280,32 @@ TEST(PassesRemoveIdentities, KeepsRealConversionsMasksAndSubgraphReads) {
 // --- fold_batch_norm ----------------------------------------------------------------------
 
 void add_bn(ModelBuilder& b, const std::string& in, const std::string& out, int64_t c,
-            uint32_t seed) {
-  b.init(out + "_scale", random_tensor(DType::kFloat32, {c}, seed));
-  b.init(out + "_bias", random_tensor(DType::kFloat32, {c}, seed + 1));
-  b.init(out + "_mean", random_tensor(DType::kFloat32, {c}, seed + 2));
-  b.init(out + "_var", positive({c}, seed + 3));
+            uint32_t seed, DType dtype = DType::kFloat32) {
+  b.init(out + "_scale", random_tensor(dtype, {c}, seed));
+  b.init(out + "_bias", random_tensor(dtype, {c}, seed + 1));
+  b.init(out + "_mean", random_tensor(dtype, {c}, seed + 2));
+  b.init(out + "_var", positive({c}, seed + 3, dtype));
   b.node("BatchNormalization", {in, out + "_scale", out + "_bias", out + "_mean", out + "_var"},
          {out})
       .attributes["epsilon"] = 1e-3f;
 }
 
 TEST(PassesFoldBatchNorm, FoldsIntoGroupedConvWithBias) {
-  ModelBuilder b;
-  b.input("x", DType::kFloat32, {1, 4, 5, 5}).output("y");
-  b.init("w", random_tensor(DType::kFloat32, {6, 2, 3, 3}, 1));
-  b.init("b", random_tensor(DType::kFloat32, {6}, 2));
-  Node& conv = b.node("Conv", {"x", "w", "b"}, {"c"});
-  conv.attributes["group"] = int64_t{2};
-  conv.attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
-  add_bn(b, "c", "y", 6, 10);
-  auto r = apply_pass(b.build(), bn, 1e-4, 1e-5);
-  EXPECT_EQ(r.count, 1);
-  EXPECT_EQ(count_ops(r.model->graph, "BatchNormalization"), 0);
-  ASSERT_EQ(r.model->graph.nodes.size(), 1u);
-  EXPECT_EQ(r.model->graph.nodes[0].outputs[0], "y");
+  for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    ModelBuilder b;
+    b.input("x", dtype, {1, 4, 5, 5}).output("y");
+    b.init("w", random_tensor(dtype, {6, 2, 3, 3}, 1));
+    b.init("b", random_tensor(dtype, {6}, 2));
+    Node& conv = b.node("Conv", {"x", "w", "b"}, {"c"});
+    conv.attributes["group"] = int64_t{2};
+    conv.attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+    add_bn(b, "c", "y", 6, 10, dtype);
+    auto r = apply_pass(b.build(), bn, 1e-4, 1e-5);
+    EXPECT_EQ(r.count, 1) << dtype_name(dtype);
+    EXPECT_EQ(count_ops(r.model->graph, "BatchNormalization"), 0);
+    ASSERT_EQ(r.model->graph.nodes.size(), 1u);
+    EXPECT_EQ(r.model->graph.nodes[0].outputs[0], "y");
+  }
 }
 
 TEST(PassesFoldBatchNorm, FoldsIntoGroupedConvTranspose) {
