@@ -3,8 +3,22 @@
 #include <set>
 
 #include "ir/verifier.h"
+#include "passes/optimize.h"
+#include "runtime/infer_types.h"
 
 namespace ledge {
+
+Status prepare_for_cpu(Model& model) {
+  const int64_t opset = model.opset("");
+  std::map<std::string, Tensor> known;
+  LEDGE_TRY(infer_types(model.graph, opset, &known));
+  fold_known_values(model.graph, known);
+  LEDGE_TRY(optimize_model(model).status());
+  LEDGE_TRY(infer_types(model.graph, opset));
+  LEDGE_TRY(lower_for_cpu(model));
+  LEDGE_TRY(verify_graph(model.graph));
+  return infer_types(model.graph, opset);
+}
 
 Status lower_for_cpu(Model& model) {
   Graph& g = model.graph;

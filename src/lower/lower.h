@@ -24,6 +24,11 @@
 
 namespace ledge {
 
+// Everything a CPU session or a .ledge artifact does to a model before planning: type
+// inference, folding what is known ahead of time, the portable passes (src/passes), then
+// lower_for_cpu, the verifier and type inference again. Idempotent.
+Status prepare_for_cpu(Model& model);
+
 // `model.graph` must carry value types (infer_types). Idempotent.
 Status lower_for_cpu(Model& model);
 

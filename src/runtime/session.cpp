@@ -155,12 +155,7 @@ Expected<std::unique_ptr<Session>> Session::create(std::shared_ptr<Model> model,
     // weights be freed as they are re-laid out and packed.
     auto lowered = model.use_count() == 1 ? model : std::make_shared<Model>(*model);
     model.reset();
-    std::map<std::string, Tensor> known;
-    LEDGE_TRY(infer_types(lowered->graph, opset, &known));
-    fold_known_values(lowered->graph, known);
-    LEDGE_TRY(lower_for_cpu(*lowered));
-    LEDGE_TRY(verify_graph(lowered->graph));
-    LEDGE_TRY(infer_types(lowered->graph, opset));
+    LEDGE_TRY(prepare_for_cpu(*lowered));
     model = std::move(lowered);
     s->planned_ = true;
     s->arena_ = options.arena ? options.arena : std::make_shared<Arena>();

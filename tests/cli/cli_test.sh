@@ -57,6 +57,30 @@ expect_error "bad --shape" 2 "$ledge" run "$data/test_relu/model.onnx" --shape x
 expect_error "unknown input name" 2 "$ledge" run "$data/test_relu/model.onnx" --shape nope=1
 expect_error "bad tensor file" 2 "$ledge" run "$data/test_relu/model.onnx" --input x="$tmp/garbage.onnx"
 
+# optimize: a smaller model that computes the same, written as ONNX that ledge reads back.
+addc=/usr/share/libonnx-testdata/data/pytorch-operator/test_operator_addconstant
+"$ledge" optimize "$addc/model.onnx" -o "$tmp/addc.onnx" >"$tmp/opt.txt"
+check "optimize exit 0" test $? -eq 0
+check "optimize reports node counts" grep -q '^nodes: *2 -> 1' "$tmp/opt.txt"
+check "optimize reports folding" grep -q '^fold_constants *1 *1$' "$tmp/opt.txt"
+"$ledge" run "$addc/model.onnx" --input 0="$addc/test_data_set_0/input_0.pb" --output-dir "$tmp/addc1" \
+  >/dev/null
+"$ledge" run "$tmp/addc.onnx" --input 0="$addc/test_data_set_0/input_0.pb" --output-dir "$tmp/addc2" \
+  >/dev/null
+check "optimized model gives the same output" cmp -s "$tmp/addc1/2.npy" "$tmp/addc2/2.npy"
+"$ledge" inspect "$tmp/addc.onnx" --json >"$tmp/addc.json"
+check "optimized model has one node" grep -q '"nodes": 1' "$tmp/addc.json"
+"$ledge" optimize "$addc/model.onnx" -o "$tmp/addc2.onnx" --json --check >"$tmp/opt.json"
+check "optimize --json" grep -q '"nodes_after": 1' "$tmp/opt.json"
+check "optimize --json lists passes" grep -q '"name": "fold_batch_norm"' "$tmp/opt.json"
+"$ledge" optimize "$addc/model.onnx" -o "$tmp/addc3.onnx" --skip fold_constants >"$tmp/skip.txt"
+check "optimize --skip" grep -q '^nodes: *2 -> 2' "$tmp/skip.txt"
+expect_error "optimize unknown pass" 2 "$ledge" optimize "$addc/model.onnx" -o "$tmp/x.onnx" --skip nope
+expect_error "optimize unwritable output" 5 "$ledge" optimize "$addc/model.onnx" -o "$tmp/no/dir.onnx"
+expect_error "optimize garbage model" 3 "$ledge" optimize "$tmp/garbage.onnx" -o "$tmp/x.onnx"
+"$ledge" optimize "$addc/model.onnx" >/dev/null 2>&1
+check "optimize needs -o" test $? -eq 2
+
 # evaluate: accuracy of the bundled Fashion-MNIST model on IDX data, computed by ledge.
 fm=/usr/share/datasets/fashion-mnist
 images="$fm/t10k-images-idx3-ubyte.gz"

@@ -3,7 +3,10 @@
 //
 //   ledge_conformance --data /usr/share/libonnx-testdata/data
 //                     [--expected tests/conformance/expected_passes.txt]
-//                     [--write-expected FILE] [--filter SUBSTRING] [--verbose]
+//                     [--write-expected FILE] [--filter SUBSTRING] [--verbose] [--optimize]
+//
+// --optimize runs the graph passes on each model (checking the graph after every pass) and
+// writes and re-reads it as ONNX before running it: the same tests must pass.
 //
 // Each test ends as passed, failed (wrong numbers or an error other than "unsupported")
 // or unsupported. With --expected, any listed test that does not pass is a regression and
@@ -19,7 +22,9 @@
 #include <string>
 #include <vector>
 
+#include "onnx/export.h"
 #include "onnx/import.h"
+#include "passes/optimize.h"
 #include "runtime/session.h"
 
 namespace fs = std::filesystem;
@@ -116,12 +121,28 @@ DType declared_type(const std::vector<ValueInfo>& values, const std::string& nam
   return DType::kUndefined;
 }
 
-Outcome run_test(const fs::path& dir, std::string& why) {
+// Optimizes the model in place, then exports and re-imports it.
+Expected<std::shared_ptr<Model>> optimized(Model& model, const fs::path& dir) {
+  OptimizeOptions options;
+  options.check = true;
+  LEDGE_TRY(optimize_model(model, options));
+  LEDGE_ASSIGN(std::string bytes, export_onnx_bytes(model));
+  return import_onnx_bytes(bytes.data(), bytes.size(), dir.string());
+}
+
+Outcome run_test(const fs::path& dir, bool optimize, std::string& why) {
   auto model = import_onnx_file((dir / "model.onnx").string());
   if (!model) {
     why = model.error().message();
     return model.error().code() == ErrorCode::kUnsupported ? Outcome::kUnsupported
                                                            : Outcome::kFailed;
+  }
+  if (optimize) {
+    model = optimized(**model, dir);
+    if (!model) {
+      why = "optimize: " + model.error().message();
+      return Outcome::kFailed;
+    }
   }
   auto session = Session::create(*model);
   if (!session) {
@@ -202,7 +223,7 @@ Outcome run_test(const fs::path& dir, std::string& why) {
 int main(int argc, char** argv) {
   std::string data = "/usr/share/libonnx-testdata/data";
   std::string expected_file, write_file, filter;
-  bool verbose = false;
+  bool verbose = false, optimize = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -216,6 +237,8 @@ int main(int argc, char** argv) {
       filter = next();
     else if (a == "--verbose" || a == "-v")
       verbose = true;
+    else if (a == "--optimize")
+      optimize = true;
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -240,7 +263,7 @@ int main(int argc, char** argv) {
       const std::string id = std::string(suite) + "/" + t.filename().string();
       if (!filter.empty() && id.find(filter) == std::string::npos) continue;
       std::string why;
-      const Outcome o = run_test(t, why);
+      const Outcome o = run_test(t, optimize, why);
       const int k = static_cast<int>(o);
       ++counts[suite][k];
       ++total[k];

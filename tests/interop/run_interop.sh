@@ -9,6 +9,9 @@
 # Environment: INTEROP_ONLY=name,name runs only those models; INTEROP_RTOL / INTEROP_ATOL change
 # the tolerance (default rtol 1e-3, atol 1e-4); INTEROP_TIMEOUT bounds each run (seconds, 600);
 # INTEROP_LOCALIZE=0 skips looking for the first differing node of a failing model.
+# Each model is also optimized (`ledge optimize`) and ONNX Runtime must give the same results on
+# the optimized file as on the original: one more line per model, "NAME.optimized"; the last
+# line counts those separately. INTEROP_OPTIMIZE=0 skips this.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -62,6 +65,26 @@ mkdir -p "$out"
 only=",${INTEROP_ONLY:-},"
 passed=0
 failed=0
+opt_passed=0
+opt_failed=0
+# check_optimized NAME MODEL ORT_ARGS...: ORT on the optimized model against ORT on the original.
+check_optimized() {
+  local name="$1" model="$2"
+  shift 2
+  local opt="$out/$name/optimized.onnx"
+  if ! "$ledge" optimize "$models/$model" -o "$opt" --check >"$out/$name.optimize.log" 2>&1; then
+    echo "$name.optimized  FAIL  ledge optimize: $(tail -1 "$out/$name.optimize.log")"
+    return 1
+  fi
+  if ! timeout "$limit" node "$ort_dir/run.js" "$opt" "$out/$name/ort_optimized" "$@" \
+       >"$out/$name.ort_optimized.log" 2>&1; then
+    echo "$name.optimized  FAIL  ONNX Runtime: $(tail -1 "$out/$name.ort_optimized.log")"
+    return 1
+  fi
+  "$py" "$here/compare.py" --model "$opt" --name "$name.optimized" --rtol "$rtol" --atol "$atol" \
+    --ort "$out/$name/ort" --ledge "$out/$name/ort_optimized"
+}
+
 while read -r -u 3 name model specs; do
   [ -n "$name" ] || continue
   if [ "$only" != ",," ] && [[ "$only" != *",$name,"* ]]; then continue; fi
@@ -81,6 +104,13 @@ while read -r -u 3 name model specs; do
     echo "$name  FAIL  ONNX Runtime: $(tail -1 "$out/$name.ort.log")"
     failed=$((failed + 1))
     continue
+  fi
+  if [ "${INTEROP_OPTIMIZE:-1}" != "0" ]; then
+    if check_optimized "$name" "$model" "${ort_args[@]}"; then
+      opt_passed=$((opt_passed + 1))
+    else
+      opt_failed=$((opt_failed + 1))
+    fi
   fi
   if timeout "$limit" "$ledge" run "$models/$model" "${ledge_args[@]}" \
        --output-dir "$out/$name/ledge" >"$out/$name.ledge.log" 2>&1; then
@@ -102,4 +132,6 @@ while read -r -u 3 name model specs; do
 done 3<"$models/manifest.txt"
 
 echo "interop: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+[ "${INTEROP_OPTIMIZE:-1}" = "0" ] ||
+  echo "interop optimized (ONNX Runtime, optimized vs original): $opt_passed passed, $opt_failed failed"
+[ "$failed" -eq 0 ] && [ "$opt_failed" -eq 0 ]
