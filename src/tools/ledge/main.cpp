@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   ledge::cli::add_inspect_command(app, exit_code);
   ledge::cli::add_ops_command(app, exit_code);
   ledge::cli::add_evaluate_command(app, exit_code);
+  ledge::cli::add_compile_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
