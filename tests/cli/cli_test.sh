@@ -144,6 +144,9 @@ for r in "$runner" "$static_runner"; do
   check "$name prints the output" grep -q '^logits: float32\[1x10\]' "$tmp/$name.txt"
   check "$name timing line" grep -q '^time: load .* 3 runs: mean' "$tmp/$name.txt"
   check "$name links no protobuf" bash -c "! ldd '$r' 2>&1 | grep -Eqi 'protobuf|onnx'"
+  if [ -n "$(nm "$r" 2>/dev/null | head -1)" ]; then  # has symbols (ledge-run-static is stripped)
+    check "$name has no protobuf code" bash -c "! nm -C '$r' | grep -q 'google::protobuf'"
+  fi
   prefix='ledge-run: '
   expect_error "$name without inputs" 2 "$r" "$tmp/example.ledge"
   expect_error "$name onnx file" 3 "$r" "$example"
