@@ -17,6 +17,7 @@ cmake --build build-fuzz -j"$(nproc)" --target model_loader_fuzzer tensor_file_f
 corpus=build-fuzz/corpus
 mkdir -p "$corpus/model" "$corpus/tensor" "$corpus/artifact"
 if [ -z "$(ls -A "$corpus/artifact")" ]; then
+  cp tests/fuzz_regressions/*.ledge "$corpus/artifact/"
   i=0
   for f in examples/*/model.onnx "$data"/node/test_{if,loop11,scan9_sum,constant,cast_FLOAT_to_FLOAT16}/model.onnx; do
     [ -f "$f" ] && ./build-fuzz/ledge compile "$f" -o "$corpus/artifact/seed_$((i++)).ledge" >/dev/null

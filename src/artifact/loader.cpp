@@ -96,6 +96,11 @@ class Reader {
   template <class T>
   Expected<std::vector<T>> scalars(const fbs::Vector<T>* v) {
     if (!v) return std::vector<T>();
+    // The Verifier of FlatBuffers 2.0 checks a vector's 4-byte length, not that 8-byte
+    // elements are 8-byte aligned; a builder aligns them (empty vectors need not be), and
+    // reading them misaligned is undefined behaviour (and a fault on some CPUs).
+    if (v->size() > 0 && reinterpret_cast<uintptr_t>(v->data()) % alignof(T) != 0)
+      return invalid_model("artifact payload has a misaligned vector");
     LEDGE_TRY(charge(4 + uint64_t{v->size()} * sizeof(T)));
     return std::vector<T>(v->begin(), v->end());
   }

@@ -7,11 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "artifact/artifact.h"
 #include "artifact/format.h"
 #include "artifact/ledge_model_generated.h"
+#include "core/file.h"
 
 namespace ledge {
 namespace {
@@ -254,6 +256,22 @@ TEST(ArtifactCorrupt, SharedReferencesCannotMultiplyTheWork) {
                  return node_with(b, a);
                }),
                ErrorCode::kInvalidModel, "larger than its payload");
+}
+
+// Artifacts the fuzzer once found undefined behaviour in (tests/fuzz_regressions/*.ledge),
+// loaded as the fuzzer does, without the checksum: each must fail cleanly.
+TEST(ArtifactCorrupt, FuzzRegressionsFailCleanly) {
+  int seen = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(LEDGE_SOURCE_DIR) +
+                                                           "/tests/fuzz_regressions")) {
+    if (e.path().extension() != ".ledge") continue;
+    auto bytes = read_file(e.path().string());
+    ASSERT_TRUE(bytes.ok());
+    auto m = load(*bytes, false);
+    EXPECT_FALSE(m.ok()) << e.path();
+    ++seen;
+  }
+  EXPECT_GE(seen, 1);
 }
 
 TEST(ArtifactCorrupt, FileErrors) {
