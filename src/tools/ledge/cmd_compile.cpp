@@ -39,6 +39,7 @@ int compile(const CompileArgs& a) {
   if (!overrides) return report(overrides.error());
   PrepareOptions options;
   options.shape_overrides = *overrides;
+  // The one call that readies the graph for devices (optimization and lowering go inside).
   Status st = prepare_for_artifact(**model, options);
   if (!st.ok()) return report(std::move(st).error().with_context(a.model));
 
