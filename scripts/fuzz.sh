@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (+ASan/UBSan) and runs each for a bounded time.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 60)
-# Seeds: the ONNX backend test models and tensors, plus the bundled example.
+# Seeds: the ONNX backend test models and tensors, plus the bundled example (also compiled
+# to .ledge artifacts, with a few models that have subgraphs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -10,10 +11,18 @@ data=/usr/share/libonnx-testdata/data
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLEDGE_FUZZ=ON -DLEDGE_SANITIZE=ON -DLEDGE_TESTS=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target model_loader_fuzzer tensor_file_fuzzer
+cmake --build build-fuzz -j"$(nproc)" --target model_loader_fuzzer tensor_file_fuzzer \
+  artifact_fuzzer ledge
 
 corpus=build-fuzz/corpus
-mkdir -p "$corpus/model" "$corpus/tensor"
+mkdir -p "$corpus/model" "$corpus/tensor" "$corpus/artifact"
+if [ -z "$(ls -A "$corpus/artifact")" ]; then
+  cp tests/fuzz_regressions/*.ledge "$corpus/artifact/"
+  i=0
+  for f in examples/*/model.onnx "$data"/node/test_{if,loop11,scan9_sum,constant,cast_FLOAT_to_FLOAT16}/model.onnx; do
+    [ -f "$f" ] && ./build-fuzz/ledge compile "$f" -o "$corpus/artifact/seed_$((i++)).ledge" >/dev/null
+  done
+fi
 if [ -z "$(ls -A "$corpus/model")" ]; then
   i=0
   for f in tests/fuzz_regressions/*.onnx "$data"/node/*/model.onnx "$data"/pytorch-operator/*/model.onnx examples/*/model.onnx; do
@@ -28,7 +37,7 @@ if [ -z "$(ls -A "$corpus/model")" ]; then
   printf '\0\0\x08\x01\0\0\0\x02\x07\x01' | gzip -9 >"$corpus/tensor/seed_idx1.gz"
 fi
 
-for target in model_loader_fuzzer tensor_file_fuzzer; do
+for target in model_loader_fuzzer tensor_file_fuzzer artifact_fuzzer; do
   dir="$corpus/${target%%_fuzzer}"
   dir="${dir/model_loader/model}"; dir="${dir/tensor_file/tensor}"
   echo "fuzzing $target for ${seconds}s"

@@ -27,7 +27,7 @@ fuzzed=0
 if [ "$fuzz_seconds" != "0" ]; then
   echo "== fuzzing (${fuzz_seconds}s per target)"
   bash scripts/fuzz.sh "$fuzz_seconds"
-  fuzzed=2
+  fuzzed=3
 fi
 
 # ctest prints "100% tests passed, 0 tests failed out of N" per run; sum them up.

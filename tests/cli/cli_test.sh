@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end checks of the ledge CLI: outputs, exit codes, one-line errors.
-#   cli_test.sh PATH_TO_LEDGE
+#   cli_test.sh PATH_TO_LEDGE [PATH_TO_LEDGE_RUN [PATH_TO_LEDGE_RUN_STATIC]]
 set -uo pipefail
 ledge="$1"
+runner="${2:-}"
+static_runner="${3:-}"
 data=/usr/share/libonnx-testdata/data/node
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -12,14 +14,16 @@ check() {  # check NAME CONDITION...
   local name="$1"; shift
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
 }
-# expect_error NAME EXIT_CODE CMD...: fails unless CMD exits with EXIT_CODE and prints one line.
+# expect_error NAME EXIT_CODE CMD...: fails unless CMD exits with EXIT_CODE and prints one line
+# starting with "$prefix" (default "ledge: ").
+prefix='ledge: '
 expect_error() {
   local name="$1" code="$2"; shift 2
   "$@" >"$tmp/out" 2>"$tmp/err"
   local rc=$?
   local lines
   lines=$(wc -l <"$tmp/err")
-  if [ "$rc" -eq "$code" ] && [ "$lines" -eq 1 ] && grep -q '^ledge: ' "$tmp/err"; then
+  if [ "$rc" -eq "$code" ] && [ "$lines" -eq 1 ] && grep -q "^$prefix" "$tmp/err"; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
@@ -162,6 +166,71 @@ expect_error "bench --max-seconds -1" 2 "$ledge" bench "$example" --max-seconds 
 expect_error "bench bad --shape" 2 "$ledge" bench "$example" --shape image
 expect_error "bench --shape wrong rank" 2 "$ledge" bench "$example" --shape image=1x28x28
 expect_error "bench --shape unknown input" 2 "$ledge" bench "$example" --shape nope=1x1x28x28
+# Artifacts: `ledge compile`, then every command and the device runners on the .ledge file
+# give exactly the ONNX model's outputs.
+exdir="$(dirname "$example")"
+"$ledge" compile "$example" -o "$tmp/example.ledge" >"$tmp/compile.txt"
+check "compile exit 0" test $? -eq 0
+check "compile prints the artifact size" grep -q '^  artifact: .* MB' "$tmp/compile.txt"
+check "compile prints the node count" grep -q '^  nodes: *[1-9]' "$tmp/compile.txt"
+check "artifact starts with the magic" test "$(head -c 5 "$tmp/example.ledge")" = LEDGE
+"$ledge" run "$example" --input image="$exdir/sample_0.npy" --output-dir "$tmp/onnx_out" >/dev/null
+"$ledge" run "$tmp/example.ledge" --input image="$exdir/sample_0.npy" \
+  --output-dir "$tmp/ledge_out" >/dev/null
+check "run artifact exit 0" test $? -eq 0
+check "run artifact = run onnx" cmp -s "$tmp/onnx_out/logits.npy" "$tmp/ledge_out/logits.npy"
+cp "$tmp/example.ledge" "$tmp/misnamed.onnx"  # told apart by content, not by name
+"$ledge" run "$tmp/misnamed.onnx" --input image="$exdir/sample_0.npy" \
+  --output-dir "$tmp/misnamed_out" >/dev/null
+check "artifact named .onnx" cmp -s "$tmp/onnx_out/logits.npy" "$tmp/misnamed_out/logits.npy"
+"$ledge" inspect "$tmp/example.ledge" --json >"$tmp/inspect_artifact.json"
+check "inspect artifact" grep -q '"Conv": 3' "$tmp/inspect_artifact.json"
+"$ledge" evaluate "$example" --images "$images" --labels "$labels" --limit 30 >"$tmp/eval_onnx.txt"
+"$ledge" evaluate "$tmp/example.ledge" --images "$images" --labels "$labels" --limit 30 \
+  >"$tmp/eval_artifact.txt"
+check "evaluate artifact = evaluate onnx" \
+  test "$(grep '^top-1' "$tmp/eval_onnx.txt")" = "$(grep '^top-1' "$tmp/eval_artifact.txt")"
+"$ledge" compile "$data/test_relu/model.onnx" -o "$tmp/relu.ledge" --shape x=3x4x5 >/dev/null
+check "compile --shape" test -s "$tmp/relu.ledge"
+expect_error "compile garbage" 3 "$ledge" compile "$tmp/garbage.onnx" -o "$tmp/g.ledge"
+expect_error "compile bad --shape" 2 "$ledge" compile "$data/test_relu/model.onnx" \
+  -o "$tmp/r.ledge" --shape x=1x2
+expect_error "compile into a missing folder" 5 "$ledge" compile "$example" -o "$tmp/no/dir/m.ledge"
+head -c 300 "$tmp/example.ledge" >"$tmp/trunc.ledge"
+expect_error "truncated artifact" 3 "$ledge" run "$tmp/trunc.ledge"
+cp "$tmp/example.ledge" "$tmp/future.ledge"
+printf '\x02' | dd of="$tmp/future.ledge" bs=1 seek=6 conv=notrunc status=none
+expect_error "artifact of another format version" 4 "$ledge" run "$tmp/future.ledge"
+check "version error names both versions" grep -q 'format version 2.*format version 1' "$tmp/err"
+cp "$tmp/example.ledge" "$tmp/flipped.ledge"
+printf '\x7f' | dd of="$tmp/flipped.ledge" bs=1 seek=5000 conv=notrunc status=none
+expect_error "corrupt artifact" 3 "$ledge" run "$tmp/flipped.ledge"
+check "corruption named" grep -q 'checksum mismatch' "$tmp/err"
+
+# The device runners: the same outputs, no protobuf or ONNX linked, their own error lines.
+for r in "$runner" "$static_runner"; do
+  [ -n "$r" ] || continue
+  name=$(basename "$r")
+  "$r" "$tmp/example.ledge" --input image="$exdir/sample_0.npy" --output-dir "$tmp/$name.out" \
+    --iterations 3 >"$tmp/$name.txt"
+  check "$name exit 0" test $? -eq 0
+  check "$name = ledge run onnx" cmp -s "$tmp/onnx_out/logits.npy" "$tmp/$name.out/logits.npy"
+  check "$name prints the output" grep -q '^logits: float32\[1x10\]' "$tmp/$name.txt"
+  check "$name timing line" grep -q '^time: load .* 3 runs: mean' "$tmp/$name.txt"
+  check "$name links no protobuf" bash -c "! ldd '$r' 2>&1 | grep -Eqi 'protobuf|onnx'"
+  if [ -n "$(nm "$r" 2>/dev/null | head -1)" ]; then  # has symbols (ledge-run-static is stripped)
+    check "$name has no protobuf code" bash -c "! nm -C '$r' | grep -q 'google::protobuf'"
+  fi
+  prefix='ledge-run: '
+  expect_error "$name without inputs" 2 "$r" "$tmp/example.ledge"
+  expect_error "$name onnx file" 3 "$r" "$example"
+  expect_error "$name corrupt" 3 "$r" "$tmp/flipped.ledge"
+  expect_error "$name bad option" 2 "$r" "$tmp/example.ledge" --iterations x
+  prefix='ledge: '
+done
+if [ -n "$static_runner" ]; then
+  check "static runner is static" bash -c "ldd '$static_runner' 2>&1 | grep -q 'not a dynamic'"
+fi
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

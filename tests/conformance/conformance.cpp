@@ -3,17 +3,21 @@
 //
 //   ledge_conformance --data /usr/share/libonnx-testdata/data
 //                     [--expected tests/conformance/expected_passes.txt]
-//                     [--write-expected FILE] [--filter SUBSTRING] [--verbose] [--optimize]
+//                     [--write-expected FILE] [--filter SUBSTRING] [--verbose]
+//                     [--optimize] [--via-artifact]
 //
 // --optimize runs the graph passes on each model (checking the graph after every pass) and
 // writes and re-reads it as ONNX before running it: the same tests must pass.
 //
+// --via-artifact writes each imported model to a .ledge artifact and runs the model loaded
+// back from it, so the same expected passes check the artifact's round trip.
 // Each test ends as passed, failed (wrong numbers or an error other than "unsupported")
 // or unsupported. With --expected, any listed test that does not pass is a regression and
 // the exit status is 1. The last line is "N passed, N failed, N skipped".
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -22,9 +26,10 @@
 #include <string>
 #include <vector>
 
+#include "artifact/artifact.h"
 #include "onnx/export.h"
-#include "onnx/import.h"
 #include "passes/optimize.h"
+#include "onnx/import.h"
 #include "runtime/session.h"
 
 namespace fs = std::filesystem;
@@ -121,6 +126,21 @@ DType declared_type(const std::vector<ValueInfo>& values, const std::string& nam
   return DType::kUndefined;
 }
 
+// Imports the test's model; with `artifact_dir`, writes it as a .ledge artifact there and
+// returns the model loaded back from it, and the imported one as `reference`.
+Expected<std::shared_ptr<Model>> load_test_model(const fs::path& dir,
+                                                 const std::string& artifact_dir,
+                                                 std::shared_ptr<Model>& reference) {
+  auto model = import_onnx_file((dir / "model.onnx").string());
+  if (!model || artifact_dir.empty()) return model;
+  // One file for every test: an atomic write replaces it, and a model still mapping the
+  // previous one keeps that file's data.
+  const std::string path = (fs::path(artifact_dir) / "model.ledge").string();
+  LEDGE_TRY(write_artifact(**model, path));
+  reference = *model;
+  return load_artifact(path);
+}
+
 // Optimizes the model in place, then exports and re-imports it.
 Expected<std::shared_ptr<Model>> optimized(Model& model, const fs::path& dir) {
   OptimizeOptions options;
@@ -130,8 +150,20 @@ Expected<std::shared_ptr<Model>> optimized(Model& model, const fs::path& dir) {
   return import_onnx_bytes(bytes.data(), bytes.size(), dir.string());
 }
 
-Outcome run_test(const fs::path& dir, bool optimize, std::string& why) {
-  auto model = import_onnx_file((dir / "model.onnx").string());
+// "" when both runs gave the same bytes.
+std::string compare_exactly(const std::vector<Tensor>& got, const std::vector<Tensor>& want) {
+  if (got.size() != want.size()) return "a different number of outputs";
+  for (size_t i = 0; i < got.size(); ++i)
+    if (got[i].dtype() != want[i].dtype() || got[i].shape() != want[i].shape() ||
+        (got[i].nbytes() && std::memcmp(got[i].raw(), want[i].raw(), got[i].nbytes()) != 0))
+      return "output " + std::to_string(i) + " differs";
+  return "";
+}
+
+Outcome run_test(const fs::path& dir, const std::string& artifact_dir, bool optimize,
+                 std::string& why) {
+  std::shared_ptr<Model> reference;
+  auto model = load_test_model(dir, artifact_dir, reference);
   if (!model) {
     why = model.error().message();
     return model.error().code() == ErrorCode::kUnsupported ? Outcome::kUnsupported
@@ -193,6 +225,17 @@ Outcome run_test(const fs::path& dir, bool optimize, std::string& why) {
       return outputs.error().code() == ErrorCode::kUnsupported ? Outcome::kUnsupported
                                                                : Outcome::kFailed;
     }
+    // Through an artifact, the outputs must be those of the imported model, bit for bit.
+    if (reference) {
+      auto ref_session = Session::create(reference);
+      auto want = ref_session ? (*ref_session)->run(feeds)
+                              : Expected<std::vector<Tensor>>(ref_session.error());
+      const std::string diff = want ? compare_exactly(*outputs, *want) : "";
+      if (want && !diff.empty()) {
+        why = "through the artifact, " + diff + " from the imported model's";
+        return Outcome::kFailed;
+      }
+    }
     auto expected = numbered_files(set, "output_");
     if (expected.size() != outputs->size()) {
       why = "produced " + std::to_string(outputs->size()) + " outputs, expected " +
@@ -223,7 +266,7 @@ Outcome run_test(const fs::path& dir, bool optimize, std::string& why) {
 int main(int argc, char** argv) {
   std::string data = "/usr/share/libonnx-testdata/data";
   std::string expected_file, write_file, filter;
-  bool verbose = false, optimize = false;
+  bool verbose = false, via_artifact = false, optimize = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -237,6 +280,8 @@ int main(int argc, char** argv) {
       filter = next();
     else if (a == "--verbose" || a == "-v")
       verbose = true;
+    else if (a == "--via-artifact")
+      via_artifact = true;
     else if (a == "--optimize")
       optimize = true;
     else {
@@ -247,6 +292,15 @@ int main(int argc, char** argv) {
   if (!fs::is_directory(data)) {
     std::fprintf(stderr, "no test data at %s (install libonnx-testdata)\n", data.c_str());
     return 2;
+  }
+  std::string artifact_dir;
+  if (via_artifact) {
+    std::string pattern = (fs::temp_directory_path() / "ledge_conformance_XXXXXX").string();
+    if (!mkdtemp(pattern.data())) {
+      std::fprintf(stderr, "cannot create a temporary folder for the artifacts\n");
+      return 2;
+    }
+    artifact_dir = pattern;
   }
   const char* kSuites[] = {"node", "pytorch-converted", "pytorch-operator", "simple"};
   std::set<std::string> passed_names;
@@ -263,7 +317,7 @@ int main(int argc, char** argv) {
       const std::string id = std::string(suite) + "/" + t.filename().string();
       if (!filter.empty() && id.find(filter) == std::string::npos) continue;
       std::string why;
-      const Outcome o = run_test(t, optimize, why);
+      const Outcome o = run_test(t, artifact_dir, optimize, why);
       const int k = static_cast<int>(o);
       ++counts[suite][k];
       ++total[k];
@@ -280,6 +334,10 @@ int main(int argc, char** argv) {
                                             : "UNSUPPORTED",
                     id.c_str(), why.empty() ? "" : ": ", why.c_str());
     }
+  }
+  if (!artifact_dir.empty()) {
+    std::error_code ec;
+    fs::remove_all(artifact_dir, ec);
   }
   for (const auto& [suite, c] : counts)
     std::printf("%-18s passed %4d  failed %4d  unsupported %4d\n", suite.c_str(), c[0], c[1], c[2]);

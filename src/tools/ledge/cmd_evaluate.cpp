@@ -294,7 +294,7 @@ void add_evaluate_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<EvaluateArgs>();
   CLI::App* cmd = app.add_subcommand(
       "evaluate", "Top-1 accuracy of an image classifier on an IDX data set (MNIST format)");
-  cmd->add_option("model", args->model, "ONNX model file")->required();
+  cmd->add_option("model", args->model, "model file: ONNX or .ledge")->required();
   cmd->add_option("--images", args->images, "IDX file of images [N,rows,cols] (.gz or plain)")
       ->required();
   cmd->add_option("--labels", args->labels, "IDX file of labels [N] (.gz or plain)")->required();

@@ -134,7 +134,7 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<InspectArgs>();
   CLI::App* cmd =
       app.add_subcommand("inspect", "Describe a model: inputs, outputs, operators, size");
-  cmd->add_option("model", args->model, "ONNX model file")->required();
+  cmd->add_option("model", args->model, "model file: ONNX or .ledge")->required();
   cmd->add_option("--shape", args->shapes, "NAME=DIMS (like 1x3x224x224); repeatable");
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->callback([args, &exit_code]() { exit_code = inspect(*args); });

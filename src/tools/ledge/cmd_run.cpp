@@ -123,7 +123,7 @@ int run(const RunArgs& a) {
 void add_run_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand("run", "Run a model on given or generated inputs");
-  cmd->add_option("model", args->model, "ONNX model file")->required();
+  cmd->add_option("model", args->model, "model file: ONNX or .ledge")->required();
   cmd->add_option("--input", args->inputs, "NAME=FILE (.npy or .pb); repeatable");
   cmd->add_option("--output-dir", args->output_dir, "write each output to DIR/<name>.<format>");
   cmd->add_option("--format", args->format, "output file format")

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <random>
 
+#include "artifact/artifact.h"
 #include "io/npy.h"
 #include "onnx/import.h"
 
@@ -35,6 +36,8 @@ int report(const Error& e) {
 }
 
 Expected<std::shared_ptr<Model>> load_model(const std::string& path) {
+  // By content, not by extension: a .ledge artifact starts with its magic.
+  if (is_artifact_file(path)) return load_artifact(path);
   return import_onnx_file(path);
 }
 

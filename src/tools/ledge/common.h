@@ -17,6 +17,7 @@ int exit_code_for(const Error& e);
 // Prints "ledge: <code>: <message>" on one line to stderr and returns the exit code.
 int report(const Error& e);
 
+// An ONNX file or a .ledge artifact, told apart by the artifact's magic bytes.
 Expected<std::shared_ptr<Model>> load_model(const std::string& path);
 // Parses repeated NAME=DIMS options.
 Expected<std::map<std::string, Shape>> parse_shape_overrides(const std::vector<std::string>& opts);
