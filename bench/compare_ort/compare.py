@@ -57,6 +57,9 @@ def parse_args(argv):
     p.add_argument("--timeout", type=float, default=600.0, help="limit of one process (s)")
     p.add_argument("--work", help="models and results (default: LEDGE's directory/bench)")
     p.add_argument("--json-out", help="JSON result (default WORK/compare.json)")
+    p.add_argument("--artifact", action="store_true",
+                   help="ledge loads the model compiled to a .ledge artifact (`ledge compile`), "
+                        "the deployable form; ONNX Runtime loads the .onnx file")
     a = p.parse_args(argv)
     a.models = [m for m in a.models.split(",") if m]
     try:
@@ -180,6 +183,13 @@ def measure(a, models_dir, baseline_mb):
     rows = []
     for name in a.models:
         model = os.path.join(models_dir, name + ".onnx")
+        ledge_model = model
+        if a.artifact:
+            ledge_model = os.path.join(models_dir, name + ".ledge")
+            r = subprocess.run([a.ledge, "compile", model, "-o", ledge_model],
+                               capture_output=True, text=True, timeout=a.timeout)
+            if r.returncode != 0:
+                raise RuntimeError(f"ledge compile {model}: {r.stderr.strip()}")
         for threads in a.threads:
             rounds = {"ledge": [], "ort": []}
             for k in range(a.rounds):
@@ -187,7 +197,7 @@ def measure(a, models_dir, baseline_mb):
                 # other just warmed up (or just loaded).
                 order = ["ledge", "ort"] if k % 2 == 0 else ["ort", "ledge"]
                 for side in order:
-                    cmd = ledge_cmd(a, model, threads) if side == "ledge" else ort_cmd(
+                    cmd = ledge_cmd(a, ledge_model, threads) if side == "ledge" else ort_cmd(
                         a, model, threads)
                     t0 = time.monotonic()
                     result, err = run_json(cmd, a.timeout)
@@ -238,7 +248,8 @@ def markdown(report):
         f"Best of {s['rounds']} alternating rounds; each round {s['warmup']} warm-up runs, then up "
         f"to {s['iterations']} timed runs or {s['max_seconds']:g} s. ORT's peak RSS minus node's "
         f"own ({report['node_baseline_rss_mb']:.1f} MB with onnxruntime-node loaded); RSS ratio "
-        "is ledge / that.",
+        f"is ledge / that. ledge loads the {s.get('ledge_loads', '.onnx file')}, ONNX Runtime the "
+        ".onnx file.",
         "",
         "| model | threads | ledge median ms | ORT median ms | ratio | ledge load ms | ORT load ms "
         "| load ratio | ledge peak RSS MB | ORT peak RSS MB (raw / minus node) | RSS ratio "
@@ -291,6 +302,7 @@ def main(argv):
         "ledge_revision": git_revision(),
         "ort_version": ort_version,
         "settings": {"rounds": a.rounds, "iterations": a.iterations, "warmup": a.warmup,
+                     "ledge_loads": ".ledge artifact" if a.artifact else ".onnx file",
                      "max_seconds": a.max_seconds, "threads": a.threads},
         "node_baseline_rss_mb": baseline,
         "rows": measure(a, models_dir, baseline),

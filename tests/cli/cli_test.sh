@@ -157,8 +157,8 @@ check "bench --shape" grep -q '^input  *image: float32\[2x1x28x28\]$' "$tmp/benc
 check "bench no note with --shape" test ! -s "$tmp/bench.err"
 expect_error "bench missing file" 5 "$ledge" bench "$tmp/nope.onnx"
 expect_error "bench garbage model" 3 "$ledge" bench "$tmp/garbage.onnx"
-: >"$tmp/model.ledge"
-expect_error "bench artifact not supported yet" 4 "$ledge" bench "$tmp/model.ledge"
+printf 'LEDGE\0garbage' >"$tmp/model.ledge"
+expect_error "bench corrupt artifact" 3 "$ledge" bench "$tmp/model.ledge"
 expect_error "bench --iterations 0" 2 "$ledge" bench "$example" --iterations 0
 expect_error "bench --threads 0" 2 "$ledge" bench "$example" --threads 0
 expect_error "bench --warmup -1" 2 "$ledge" bench "$example" --warmup -1

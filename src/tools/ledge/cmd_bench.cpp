@@ -42,10 +42,6 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-bool has_extension(const std::string& path, const std::string& ext) {
-  return std::filesystem::path(path).extension() == ext;
-}
-
 // A `Kb` line of /proc/self/status ("VmHWM:   123456 kB") in MiB; nullopt where the file or the
 // line is missing (not Linux), so the report says n/a instead of a made-up number.
 std::optional<double> proc_status_mb(const std::string& key) {
@@ -91,13 +87,10 @@ Status fix_dynamic_inputs(const Graph& graph, std::map<std::string, Shape>& over
   return Status();
 }
 
-// File to ready session. The one place that knows file formats: `.ledge` artifacts plug in
-// here once their loader exists.
+// File to ready session, from an ONNX model or a .ledge artifact (told apart by content).
 Expected<std::unique_ptr<Session>> load_for_bench(const std::string& path, SessionOptions options) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return io_error(path + ": No such file or directory");
-  if (has_extension(path, ".ledge"))
-    return unsupported(path + ": not supported yet: .ledge artifacts (benchmark the .onnx model)");
   LEDGE_ASSIGN(auto model, load_model(path));
   std::vector<std::string> notes;
   LEDGE_TRY(fix_dynamic_inputs(model->graph, options.shape_overrides, notes));

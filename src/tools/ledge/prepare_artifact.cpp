@@ -1,6 +1,7 @@
 #include "tools/ledge/prepare_artifact.h"
 
 #include "ir/verifier.h"
+#include "lower/lower.h"
 #include "runtime/infer_types.h"
 
 namespace ledge::cli {
@@ -10,13 +11,10 @@ Status prepare_for_artifact(Model& model, const PrepareOptions& options) {
   // Fails for operators ledge does not implement or shapes that do not fit, so that no
   // artifact is written that a device cannot run; the inferred types are stored with it.
   LEDGE_TRY(infer_types(model.graph, model.opset("")));
-
-  // ---- Optimization and lowering for the CPU backend belong here, in this order: ----
-  //  1. portable ONNX passes (src/passes): constant folding, fusions, dead code;
-  //  2. backend lowering (src/lower): layout and internal "ledge" operators.
-  // Each must leave a graph that verify_graph accepts.
-
-  return verify_graph(model.graph);
+  // The portable passes, then the CPU lowering (NHWC layout, weights re-laid out for the
+  // kernels, fused activations): what a session would do at every load is done once here.
+  // Loading the artifact re-runs the same steps, which then find nothing left to do.
+  return prepare_for_cpu(model);
 }
 
 }  // namespace ledge::cli
