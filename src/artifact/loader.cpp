@@ -1,4 +1,7 @@
 // .ledge bytes → Model, checking everything: the bytes come from an untrusted file.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -33,13 +36,42 @@ Status verify_flatbuffer(const uint8_t* payload, size_t size) {
   return Status();
 }
 
+// A large tensor's share of a file mapping. When the tensor goes (a kernel packed the
+// weights and the plan freed them), its whole pages are handed back: on a private read-only
+// file mapping MADV_DONTNEED drops them from the process (reading again would fetch them from
+// the file), so packed weights do not stay resident twice.
+constexpr uint64_t kReturnPagesBytes = 64 << 10;
+
+struct FilePages {
+  FilePages(std::shared_ptr<const void> mapping, const uint8_t* begin, uint64_t size)
+      : mapping(std::move(mapping)), begin(begin), size(size) {}
+  ~FilePages() { return_pages(begin, size); }
+  FilePages(const FilePages&) = delete;
+  FilePages& operator=(const FilePages&) = delete;
+
+  static void return_pages(const uint8_t* begin, uint64_t size) {
+    const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    const auto lo = (reinterpret_cast<uintptr_t>(begin) + page - 1) / page * page;
+    const auto hi = (reinterpret_cast<uintptr_t>(begin) + size) / page * page;
+    if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+  }
+
+  std::shared_ptr<const void> mapping;
+  const uint8_t* begin;
+  uint64_t size;
+};
+
 // Builds IR from a verified FlatBuffer, checking what the Verifier cannot know: element
 // types, shapes, the tensors' places in the data section, duplicate names.
 class Reader {
  public:
   Reader(const uint8_t* data, uint64_t data_size, std::shared_ptr<const void> owner,
-         uint64_t payload_size)
-      : data_(data), data_size_(data_size), owner_(std::move(owner)), budget_(payload_size) {}
+         uint64_t payload_size, bool file_pages = false)
+      : data_(data),
+        data_size_(data_size),
+        owner_(std::move(owner)),
+        file_pages_(file_pages),
+        budget_(payload_size) {}
 
   Expected<std::shared_ptr<Model>> model(const fb::Model& m) {
     auto model = std::make_shared<Model>();
@@ -62,6 +94,7 @@ class Reader {
   const uint8_t* data_;
   uint64_t data_size_;
   std::shared_ptr<const void> owner_;
+  bool file_pages_ = false;  // data_ is a read-only file mapping
   // What the IR may hold, in payload bytes: every table, string and vector element of an
   // honest FlatBuffer occupies at least what it is charged, so running out means tables
   // referenced many times, which would otherwise multiply the work and memory of loading.
@@ -142,6 +175,9 @@ class Reader {
         if (p[i] > 1) return invalid_model("bool tensor holds a byte other than 0 and 1");
     // The mapping is read-only; Tensor's interface is not const, so the cast is the contract
     // stated in artifact.h: weights are never written.
+    if (file_pages_ && size >= kReturnPagesBytes)
+      return Tensor::borrow(dtype, std::move(shape), const_cast<uint8_t*>(p),
+                            std::make_shared<const FilePages>(owner_, p, size));
     return Tensor::borrow(dtype, std::move(shape), const_cast<uint8_t*>(p), owner_);
   }
 
@@ -337,7 +373,13 @@ Expected<std::shared_ptr<Model>> load_artifact(const std::string& path,
   LEDGE_ASSIGN(auto file, artifact::MappedFile::open(path));
   const uint8_t* bytes = file->data();
   const size_t size = file->size();
-  auto model = load_artifact_memory(bytes, size, std::move(file), options);
+  auto model = [&]() -> Expected<std::shared_ptr<Model>> {
+    LEDGE_ASSIGN(Sections s, open_sections(bytes, size, options.verify_checksum));
+    // The checksum read every page; what no tensor reads again need not stay resident.
+    if (options.verify_checksum) FilePages::return_pages(s.data, s.header.data_size);
+    Reader reader(s.data, s.header.data_size, std::move(file), s.header.payload_size, true);
+    return reader.model(*fb::GetModel(s.payload));
+  }();
   if (!model) return std::move(model).error().with_context(path);
   (*model)->source_path = path;
   return model;
