@@ -1,13 +1,18 @@
-// Lookup of operators by name, derived from op_list.def.
+// Lookup of operators by name, derived from op_list.def. A build may name another list in
+// LEDGE_OP_LIST (a subset: the selective device runner, src/tools/ledge_run/CMakeLists.txt).
 #include <algorithm>
 #include <array>
 #include <string_view>
 
 #include "ops/kernel.h"
 
+#ifndef LEDGE_OP_LIST
+#define LEDGE_OP_LIST "ops/op_list.def"
+#endif
+
 namespace ledge::op_registry {
 #define LEDGE_OP(Name) const ::ledge::OpKernel& Name();
-#include "ops/op_list.def"
+#include LEDGE_OP_LIST
 #undef LEDGE_OP
 }  // namespace ledge::op_registry
 
@@ -17,7 +22,7 @@ namespace {
 using Getter = const OpKernel& (*)();
 constexpr Getter kOps[] = {
 #define LEDGE_OP(Name) &op_registry::Name,
-#include "ops/op_list.def"
+#include LEDGE_OP_LIST
 #undef LEDGE_OP
 };
 }  // namespace
