@@ -17,7 +17,7 @@ set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
 set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
 
 # try_compile projects re-read this file; hand them the sysroot too.
-list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES LEDGE_ARM_SYSROOT)
+set(CMAKE_TRY_COMPILE_PLATFORM_VARIABLES LEDGE_ARM_SYSROOT)
 
 set(LEDGE_ARM_LIBDIRS /usr/aarch64-linux-gnu/lib /usr/lib/aarch64-linux-gnu)
 set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu /)
@@ -35,10 +35,13 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
 # Shared libraries that others depend on (libXNNPACK needs libcpuinfo) are looked up at
 # link time in the same folders.
+# (CMake reads this file more than once: set, never append.)
+set(_ledge_arm_link_flags "")
 foreach(dir ${LEDGE_ARM_LIBDIRS})
-  string(APPEND CMAKE_EXE_LINKER_FLAGS_INIT " -Wl,-rpath-link,${dir}")
-  string(APPEND CMAKE_SHARED_LINKER_FLAGS_INIT " -Wl,-rpath-link,${dir}")
+  string(APPEND _ledge_arm_link_flags " -Wl,-rpath-link,${dir}")
 endforeach()
+set(CMAKE_EXE_LINKER_FLAGS_INIT "${_ledge_arm_link_flags}")
+set(CMAKE_SHARED_LINKER_FLAGS_INIT "${_ledge_arm_link_flags}")
 
 # qemu-user runs the programs: -L for the dynamic loader and the C library, the library
 # path for the rest.
