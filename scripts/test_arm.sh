@@ -81,7 +81,9 @@ configure=(-DLEDGE_ARM_SYSROOT="$sysroot" -DLEDGE_RUNTIME_ONLY=ON -DLEDGE_WERROR
            -DCMAKE_BUILD_TYPE=Release)
 # The toolchain file counts only when the build folder is first configured.
 [ -f "$build/CMakeCache.txt" ] || configure+=(-DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake)
+# ccache with paths relative to the checkout: another clone on the machine (CI's) reuses it.
 command -v ccache >/dev/null && configure+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 cmake -S . -B "$build" "${configure[@]}" >/dev/null || fail "configure failed"
 cmake --build "$build" -j"$(nproc)" --target ledge_unit_tests ledge_minimal_runtime ||
   fail "build failed"
