@@ -15,6 +15,8 @@ packages=(
   libonnx-testdata dataset-fashion-mnist
   # interop test (tests/interop): model export and output comparison
   python3-torch python3-torchvision python3-onnx python3-numpy
+  # aarch64 cross build, its tests under qemu (scripts/test_arm.sh)
+  g++-aarch64-linux-gnu qemu-user
 )
 
 # The interop test runs ONNX Runtime through Node.js (tools/ort). The machine image ships Node 20
@@ -36,8 +38,19 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# scripts/test_arm.sh unpacks Debian's arm64 builds of XNNPACK & co. (apt-get download),
+# which needs the arm64 package lists; nothing is installed for arm64.
+refresh=0
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  dpkg --add-architecture arm64
+  refresh=1
+elif ! apt-cache show libxnnpack0:arm64 >/dev/null 2>&1; then
+  refresh=1
+fi
+if [ ${#missing[@]} -gt 0 ] || [ "$refresh" -eq 1 ]; then
+  apt-get update -q
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi

@@ -3,10 +3,12 @@
 # tests, then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer, then the
 # fuzz targets for a bounded time.
 #   LEDGE_FUZZ_SECONDS (default 60 per target) bounds fuzzing; 0 skips it.
+#   LEDGE_ARM_TESTS (default 1): 0 skips the last stage, the aarch64 cross build of the
+#   runtime and its unit tests under qemu (scripts/test_arm.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log.arm"' EXIT
 
 # Runs ctest in a build folder, keeping its summary line for the final count.
 run_ctest() {
@@ -30,6 +32,14 @@ if [ "$fuzz_seconds" != "0" ]; then
   fuzzed=3
 fi
 
+arm=0
+if [ "${LEDGE_ARM_TESTS:-1}" != "0" ]; then
+  echo "== aarch64 cross build and tests under qemu"
+  bash scripts/test_arm.sh | tee "$log.arm"
+  arm=$(sed -n 's/^aarch64: \([0-9]*\) passed, 0 failed$/\1/p' "$log.arm")
+  rm -f "$log.arm"
+fi
+
 # ctest prints "100% tests passed, 0 tests failed out of N" per run; sum them up.
 total=$(grep -oE 'tests failed out of [0-9]+' "$log" | awk '{s += $5} END {print s + 0}')
-echo "$((total + fuzzed)) passed, 0 failed"
+echo "$((total + fuzzed + ${arm:-0})) passed, 0 failed"
