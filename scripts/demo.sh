@@ -59,4 +59,21 @@ diff=$((correct > reference ? correct - reference : reference - correct))
 echo
 echo "ledge: $correct correct; PyTorch: $reference correct (of 10000)"
 ((diff <= 1)) || fail "ledge's accuracy differs from PyTorch's by $diff samples"
+
+# The deployable form: compile to a .ledge artifact (optimized, lowered for the CPU, weights
+# laid out for the kernels), run it with the device runner, and time it.
+RUNNER=${RUNNER:-$(dirname "$LEDGE")/ledge-run}
+echo
+echo "== ledge compile $MODEL -o $OUT/model.ledge"
+"$LEDGE" compile "$MODEL" -o "$OUT/model.ledge"
+if [[ -x $RUNNER ]]; then
+  echo
+  echo "== $RUNNER $OUT/model.ledge (the device runner: no protobuf)"
+  "$RUNNER" "$OUT/model.ledge" --input "image=$EXAMPLE/sample_0.npy" --output-dir "$OUT/device"
+  cmp -s "$OUT/device/logits.npy" "$OUT/logits.npy" || fail "the device runner's logits differ"
+  echo "the device runner's logits equal ledge run's"
+fi
+echo
+echo "== ledge bench $OUT/model.ledge"
+"$LEDGE" bench "$OUT/model.ledge" --iterations 200
 echo "demo: OK"
