@@ -95,7 +95,8 @@ Status infer_types(Graph& graph, int64_t opset, std::map<std::string, Tensor>* k
     // Evaluate small constant expressions so later shape computations see values.
     std::vector<Tensor> shape_only;  // Shape/Size read only the shape of their input
     if (!all_known && (node.op_type == "Shape" || node.op_type == "Size") && node.domain.empty() &&
-        !node.inputs.empty() && in_types[0] && in_types[0]->is_static()) {
+        !node.inputs.empty() && in_types[0] && in_types[0]->is_static() &&
+        checked_numel(*in_types[0]->shape).ok()) {  // an overflowing shape stays unevaluated
       shape_only.push_back(
           Tensor::borrow(in_types[0]->dtype, *in_types[0]->shape, nullptr, nullptr));
       in_values[0] = &shape_only[0];
