@@ -239,7 +239,7 @@ Expected<std::vector<Tensor>> Session::run(const std::map<std::string, Tensor>& 
     LEDGE_TRY(check_feed(*info, t));
     // Optimization folded the weights into kernels; feeding one would silently not count.
     if (planned_ && std::none_of(inputs_.begin(), inputs_.end(),
-                                 [&](const ValueInfo& v) { return v.name == name; }))
+                                 [&, fed = &name](const ValueInfo& v) { return v.name == *fed; }))
       return invalid_argument("input '" + name +
                               "' has a default value (an initializer) that the optimized session "
                               "compiled in; to feed it, create the session with optimize = false");
