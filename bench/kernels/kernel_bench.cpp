@@ -54,7 +54,7 @@ void BM_Conv(benchmark::State& state, ConvCase cc, int threads) {
   const double out_hw = static_cast<double>((cc.hw + cc.stride - 1) / cc.stride);
   const double flops = 2.0 * out_hw * out_hw * static_cast<double>(cc.o) *
                        static_cast<double>(cc.c / cc.group * cc.k * cc.k);
-  state.counters["GFLOP/s"] = benchmark::Counter(
+  state.counters["GFLOP"] = benchmark::Counter(
       flops * static_cast<double>(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
 }
 
