@@ -43,7 +43,7 @@ bool fold_node(GraphEditor& ed, size_t i, int64_t opset, const FoldConstantsOpti
     const Tensor* t = ed.constant(name);
     if (!t && reads_only_shape(node) && values.empty()) {
       const TensorType* type = ed.type(name);
-      if (!type || !type->is_static()) return false;
+      if (!type || !type->is_static() || !checked_numel(*type->shape).ok()) return false;
       shape_only.push_back(Tensor::borrow(type->dtype, *type->shape, nullptr, nullptr));
       t = &shape_only.back();
     } else if (!t) {

@@ -45,6 +45,22 @@ bool has_subgraph(const Node& n) {
 
 }  // namespace
 
+Status check_value_sizes(const Graph& graph) {
+  // Inference accepts any static shape; memory is where sizes must be real.
+  for (const Node& n : graph.nodes)
+    for (const auto& o : n.outputs) {
+      if (o.empty()) continue;
+      const TensorType& t = graph.value_types.at(o);
+      auto count = checked_numel(*t.shape);
+      if (!count) return std::move(count).error().with_context("value '" + o + "'");
+      if (static_cast<uint64_t>(*count) > tensor_byte_limit() / dtype_size(t.dtype))
+        return resource_limit("value '" + o + "' of shape " + shape_to_string(*t.shape) +
+                              " exceeds the limit of " + std::to_string(tensor_byte_limit() >> 20) +
+                              " MiB");
+    }
+  return Status();
+}
+
 std::string why_not_plannable(const Graph& graph) {
   for (const auto& in : graph.inputs)
     if (!graph.initializers.count(in.name) && !in.type.is_static())
@@ -92,6 +108,7 @@ Expected<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(
   for (const Node& n : g.nodes)
     for (const auto& o : n.outputs)
       if (!o.empty()) add_value(o, g.value_types.at(o));
+  LEDGE_TRY(check_value_sizes(g));
   p->values_.resize(types.size());
   p->value_offset_.assign(types.size(), -1);
   for (const auto& [name, t] : g.initializers) p->values_[ids[name]] = t;

@@ -57,7 +57,7 @@ class ExecutionPlan {
   std::vector<Tensor> values_;
   std::vector<TensorType> types_for_bind_;
   std::vector<int64_t> value_offset_;  // arena offset of each value, -1 when not in the arena
-  std::vector<int> input_values_;  // fed graph inputs, in graph.inputs order
+  std::vector<int> input_values_;      // fed graph inputs, in graph.inputs order
   std::vector<std::string> input_names_;
   std::vector<int> output_values_;
   std::vector<std::unique_ptr<Step>> steps_;
@@ -70,5 +70,8 @@ class ExecutionPlan {
 // Why `graph` cannot be planned ("" when it can): a shape not known statically, a node
 // with a subgraph (If, Loop, Scan), an output whose shape depends on data.
 std::string why_not_plannable(const Graph& graph);
+// Every value's size against the tensor limit; the plan would allocate them all up front.
+// (A session then runs unplanned, so the error comes from the node that needs the memory.)
+Status check_value_sizes(const Graph& graph);
 
 }  // namespace ledge

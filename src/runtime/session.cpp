@@ -163,6 +163,10 @@ Expected<std::unique_ptr<Session>> Session::create(std::shared_ptr<Model> model,
   s->model_ = std::move(model);
   const Graph& graph_run = s->model_->graph;
   if (s->planned_ && why_not_plannable(graph_run).empty()) {
+    if (Status sizes = check_value_sizes(graph_run); !sizes.ok())
+      s->plan_note_ = sizes.error().message();
+  }
+  if (s->planned_ && s->plan_note_.empty() && why_not_plannable(graph_run).empty()) {
     // Every shape is fixed, so this plan is final: it takes the graph, frees the weights its
     // kernels packed, and the session keeps what remains. (With dynamic shapes the session
     // keeps every weight for the plans of other shapes.)
@@ -226,6 +230,8 @@ Expected<ExecutionPlan*> Session::plan_for(const std::map<std::string, Tensor>& 
     plan_.reset();
     return nullptr;
   }
+  // Too large for these shapes: run node by node, so the node that needs the memory says so.
+  if (!check_value_sizes(fixed).ok()) return nullptr;
   LEDGE_ASSIGN(plan_, ExecutionPlan::build(std::move(fixed), opset_, pool_, arena_));
   return plan_.get();
 }
