@@ -26,6 +26,9 @@ enum class ErrorCode {
 };
 
 const char* error_code_name(ErrorCode code);
+// The process exit code the command-line tools use for an error kind: 2 invalid argument,
+// 3 invalid model, 4 unsupported, 5 I/O, 6 resource limit, 70 internal error.
+int exit_code_for(ErrorCode code);
 
 class Error {
  public:

@@ -9,23 +9,7 @@
 
 namespace ledge::cli {
 
-int exit_code_for(const Error& e) {
-  switch (e.code()) {
-    case ErrorCode::kInvalidArgument:
-      return 2;
-    case ErrorCode::kInvalidModel:
-      return 3;
-    case ErrorCode::kUnsupported:
-      return 4;
-    case ErrorCode::kIo:
-      return 5;
-    case ErrorCode::kResourceLimit:
-      return 6;
-    case ErrorCode::kInternal:
-      return 70;
-  }
-  return 1;
-}
+int exit_code_for(const Error& e) { return exit_code_for(e.code()); }
 
 int report(const Error& e) {
   std::string msg = e.message();

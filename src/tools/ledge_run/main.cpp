@@ -48,21 +48,7 @@ int report(const Error& e) {
   std::string msg = e.message();
   std::replace(msg.begin(), msg.end(), '\n', ' ');
   std::fprintf(stderr, "ledge-run: %s: %s\n", error_code_name(e.code()), msg.c_str());
-  switch (e.code()) {
-    case ErrorCode::kInvalidArgument:
-      return 2;
-    case ErrorCode::kInvalidModel:
-      return 3;
-    case ErrorCode::kUnsupported:
-      return 4;
-    case ErrorCode::kIo:
-      return 5;
-    case ErrorCode::kResourceLimit:
-      return 6;
-    case ErrorCode::kInternal:
-      return 70;
-  }
-  return 1;
+  return exit_code_for(e.code());
 }
 
 Expected<std::pair<std::string, std::string>> split_assignment(const std::string& flag,
