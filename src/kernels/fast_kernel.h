@@ -9,6 +9,7 @@
 // with its reference kernel. Registration is one line in src/kernels/fast_list.def.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -31,6 +32,11 @@ class PreparedKernel {
   // True when the kernel copied (packed) its constant inputs at prepare time and never
   // reads them again: the plan then releases the originals.
   virtual bool packed_constants() const { return false; }
+  // Scratch memory the kernel needs during run(). Kernels of one plan run one at a time, so
+  // the plan reserves the largest request once, after the activations in its arena, and
+  // hands every kernel that block through set_workspace() before it runs.
+  virtual size_t workspace_bytes() const { return 0; }
+  virtual void set_workspace(uint8_t* /*base*/) {}
 };
 
 // What prepare() may look at: attributes, the static type of every input and output,

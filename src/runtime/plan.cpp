@@ -1,5 +1,6 @@
 #include "runtime/plan.h"
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
@@ -218,7 +219,12 @@ Expected<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(
   const MemoryPlan mp = plan_memory(buffers);
   for (size_t b = 0; b < buffers.size(); ++b)
     for (int v : buffer_values[b]) p->value_offset_[v] = static_cast<int64_t>(mp.offsets[b]);
-  p->arena_bytes_ = mp.arena_bytes;
+  // Fast kernels' scratch goes after the activations, shared by all (see workspace_bytes).
+  size_t workspace = 0;
+  for (const auto& step : p->steps_)
+    if (step->fast) workspace = std::max(workspace, step->fast->workspace_bytes());
+  p->workspace_offset_ = (mp.arena_bytes + 63) / 64 * 64;
+  p->arena_bytes_ = workspace ? p->workspace_offset_ + workspace : mp.arena_bytes;
   for (size_t v = 0; v < types.size(); ++v)
     if (p->value_offset_[v] >= 0) p->values_[v] = Tensor();  // bound below
   // Types of arena values; bind() points them into the arena.
@@ -274,6 +280,9 @@ Status ExecutionPlan::bind(uint8_t* base) {
     const TensorType& t = types_for_bind_[v];
     values_[v] = Tensor::borrow(t.dtype, *t.shape, base + value_offset_[v], owner);
   }
+  for (auto& step : steps_)
+    if (step->fast && step->fast->workspace_bytes())
+      step->fast->set_workspace(base + workspace_offset_);
   bound_base_ = base;
   return Status();
 }

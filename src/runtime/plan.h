@@ -62,6 +62,7 @@ class ExecutionPlan {
   std::vector<int> output_values_;
   std::vector<std::unique_ptr<Step>> steps_;
   size_t arena_bytes_ = 0;
+  size_t workspace_offset_ = 0;  // fast kernels' shared scratch, after the activations
   std::vector<std::string> released_;
   size_t released_bytes_ = 0;
   uint8_t* bound_base_ = nullptr;

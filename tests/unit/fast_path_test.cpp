@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 
+#include "kernels/winograd_conv.h"
 #include "runtime/arena.h"
 #include "runtime/memory_plan.h"
 #include "runtime/session.h"
@@ -126,6 +127,80 @@ TEST(FastPath, ConvolutionsOnRandomShapes) {
                  std::to_string(k) + " group " + std::to_string(group));
     expect_fast_matches_reference(b);
   }
+}
+
+// 3x3 stride-1 convolutions large enough for the Winograd kernel (winograd_conv.h): odd
+// sizes (partial tiles), channel counts that are not multiples of 16, asymmetric padding,
+// batches, bias, fused Relu/Clip, one and two threads.
+TEST(FastPath, WinogradConvolutionsOnRandomShapes) {
+  std::mt19937 rng(11);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int trial = 0; trial < 12; ++trial) {
+    Builder b;
+    const int64_t n = pick(1, 2), h = pick(24, 36), w = pick(24, 36), c = pick(8, 40),
+                  o = pick(16, 50);
+    const int64_t top = pick(0, 1), left = pick(0, 1), bottom = pick(0, 2), right = pick(0, 2);
+    Window2d win;
+    win.kh = win.kw = 3;
+    ASSERT_TRUE(winograd_applies(
+        win, 1, {n, h + top + bottom - 2, w + left + right - 2, c, o}));  // the test's premise
+    b.input("x", {n, c, h, w});
+    Node& conv = b.node(
+        "Conv",
+        {"x", b.weight("w", b.random({o, c, 3, 3})), trial % 2 ? b.weight("b", b.random({o})) : ""},
+        {"y"});
+    if (conv.inputs[2].empty()) conv.inputs.pop_back();
+    conv.attributes["pads"] = std::vector<int64_t>{top, left, bottom, right};
+    if (trial % 3 == 1) {
+      b.node("Relu", {"y"}, {"z"});
+      b.output("z");
+    } else if (trial % 3 == 2) {
+      b.node("Clip",
+             {"y", b.weight("lo", Tensor::from_vector<float>({-0.5f}, {})),
+              b.weight("hi", Tensor::from_vector<float>({0.5f}, {}))},
+             {"z"});
+      b.output("z");
+    } else {
+      b.output("y");
+    }
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": x " + std::to_string(n) + "x" +
+                 std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w) + " o " +
+                 std::to_string(o));
+    expect_fast_matches_reference(b, 1e-4, 1 + trial % 2);
+  }
+}
+
+// Winograd kernels of different sizes in one plan share one workspace: nothing one of them
+// needs may live there between runs (the zero padding once did).
+TEST(FastPath, WinogradLayersInSequence) {
+  Builder b;
+  b.input("x", {1, 24, 24, 24});
+  Node& c1 = b.node("Conv", {"x", b.weight("w1", b.random({40, 24, 3, 3}, 0.15f))}, {"y1"});
+  c1.attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  b.node("Relu", {"y1"}, {"r1"});
+  Node& c2 = b.node("Conv", {"r1", b.weight("w2", b.random({16, 40, 3, 3}, 0.12f))}, {"y2"});
+  c2.attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  Node& c3 = b.node("Conv", {"y2", b.weight("w3", b.random({32, 16, 3, 3}, 0.15f))}, {"y3"});
+  c3.attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  b.output("y3");
+  expect_fast_matches_reference(b, 1e-4);
+}
+
+// Outside its gate the Winograd kernel is not chosen.
+TEST(FastPath, WinogradOnlyWhereItPays) {
+  Window2d win;
+  win.kh = win.kw = 3;
+  EXPECT_TRUE(winograd_applies(win, 1, {1, 56, 56, 64, 64}));
+  EXPECT_FALSE(winograd_applies(win, 1, {1, 14, 14, 256, 256}));  // weights would grow 9 MiB
+  EXPECT_FALSE(winograd_applies(win, 1, {1, 8, 8, 64, 64}));      // too few tiles
+  EXPECT_FALSE(winograd_applies(win, 2, {1, 56, 56, 64, 64}));    // grouped
+  EXPECT_FALSE(winograd_applies(win, 1, {1, 56, 56, 3, 64}));     // too few channels
+  Window2d strided = win;
+  strided.sh = strided.sw = 2;
+  EXPECT_FALSE(winograd_applies(strided, 1, {1, 28, 28, 64, 64}));
+  Window2d five = win;
+  five.kh = five.kw = 5;
+  EXPECT_FALSE(winograd_applies(five, 1, {1, 56, 56, 64, 64}));
 }
 
 TEST(FastPath, PoolingAndElementwiseAroundConvolution) {

@@ -1,5 +1,6 @@
 // ledge bench MODEL|ARTIFACT [--threads N] [--iterations K] [--warmup W] [--max-seconds T]
 //                            [--shape NAME=DIMS]... [--seed S] [--json] [--no-optimize]
+//                            [--profile]
 //
 // Measures one model the way a deployment sees it: the time from the file to a ready session,
 // the first (cold) run, then K timed runs after W untimed warm-up runs, on random inputs of the
@@ -36,6 +37,7 @@ struct BenchArgs {
   uint64_t seed = 0;
   bool json = false;
   bool no_optimize = false;
+  bool profile = false;
 };
 
 double ms_since(Clock::time_point start) {
@@ -179,6 +181,49 @@ Expected<Timings> time_runs(const Session& session, const std::map<std::string, 
   return t;
 }
 
+// Where the time of a run goes, node by node: after the timed runs, as many runs again
+// (at most 20) with an observer that notes the clock after each node. A node's time is the
+// gap since the previous node finished, so it includes the (small) cost of the hand-off.
+struct NodeTime {
+  std::string node, op;
+  double median_ms = 0;
+};
+
+Expected<std::vector<NodeTime>> profile_nodes(const Session& session,
+                                              const std::map<std::string, Tensor>& feeds,
+                                              int64_t runs) {
+  std::vector<const Node*> order;
+  std::map<const Node*, std::vector<double>> times;
+  Clock::time_point last;
+  const Node* previous = nullptr;
+  RunOptions options;
+  options.observer = [&](const Node& node, const std::string&, const Tensor&) {
+    const auto now = Clock::now();
+    if (&node != previous) {  // later outputs of the same node add nothing
+      auto& v = times[&node];
+      if (v.empty() && order.size() < times.size()) order.push_back(&node);
+      v.push_back(std::chrono::duration<double, std::milli>(now - last).count());
+      previous = &node;
+    }
+    last = Clock::now();
+  };
+  for (int64_t i = 0; i < std::min<int64_t>(runs, 20); ++i) {
+    previous = nullptr;
+    last = Clock::now();
+    LEDGE_TRY(session.run(feeds, options).status());
+  }
+  std::vector<NodeTime> result;
+  for (const Node* n : order) {
+    auto v = times[n];
+    std::sort(v.begin(), v.end());
+    result.push_back(
+        {n->name, (n->domain.empty() ? "" : n->domain + ".") + n->op_type, v[v.size() / 2]});
+  }
+  std::stable_sort(result.begin(), result.end(),
+                   [](const NodeTime& a, const NodeTime& b) { return a.median_ms > b.median_ms; });
+  return result;
+}
+
 // The file's stem; for the common "DIR/model.onnx" layout, the directory's name.
 std::string model_name(const std::string& path) {
   const std::filesystem::path p(path);
@@ -218,6 +263,12 @@ int bench(const BenchArgs& a) {
   auto timings = time_runs(**session, *feeds, a);
   if (!timings) return report(std::move(timings).error().with_context(a.model));
   const Summary s = summarize(timings->runs_ms);
+  std::vector<NodeTime> profile;
+  if (a.profile) {
+    auto p = profile_nodes(**session, *feeds, a.iterations);
+    if (!p) return report(std::move(p).error().with_context(a.model));
+    profile = std::move(*p);
+  }
   const auto peak_rss = proc_status_mb("VmHWM");
   const SessionStats stats = (*session)->stats();
   const std::string name = model_name(a.model);
@@ -230,27 +281,31 @@ int bench(const BenchArgs& a) {
       inputs.push_back({{"name", in.name},
                         {"dtype", std::string(dtype_name(in.type.dtype))},
                         {"shape", *in.type.shape}});
-    const nlohmann::ordered_json j = {{"model", name},
-                                      {"path", a.model},
-                                      {"threads", a.threads},
-                                      {"optimize", !a.no_optimize},
-                                      {"inputs", inputs},
-                                      {"load_ms", load_ms},
-                                      {"first_run_ms", timings->first_run_ms},
-                                      {"warmup", a.warmup},
-                                      {"iterations", timed},
-                                      {"stopped_by", stopped_by},
-                                      {"median_ms", s.median},
-                                      {"p90_ms", s.p90},
-                                      {"p99_ms", s.p99},
-                                      {"mean_ms", s.mean},
-                                      {"min_ms", s.min},
-                                      {"max_ms", s.max},
-                                      {"rss_after_load_mb", mb_or_null(rss_after_load)},
-                                      {"peak_rss_mb", mb_or_null(peak_rss)},
-                                      {"weights_bytes", stats.weights_bytes},
-                                      {"arena_bytes", stats.arena_bytes},
-                                      {"nodes", stats.nodes}};
+    nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
+    for (const NodeTime& t : profile)
+      nodes.push_back({{"node", t.node}, {"op", t.op}, {"median_ms", t.median_ms}});
+    nlohmann::ordered_json j = {{"model", name},
+                                {"path", a.model},
+                                {"threads", a.threads},
+                                {"optimize", !a.no_optimize},
+                                {"inputs", inputs},
+                                {"load_ms", load_ms},
+                                {"first_run_ms", timings->first_run_ms},
+                                {"warmup", a.warmup},
+                                {"iterations", timed},
+                                {"stopped_by", stopped_by},
+                                {"median_ms", s.median},
+                                {"p90_ms", s.p90},
+                                {"p99_ms", s.p99},
+                                {"mean_ms", s.mean},
+                                {"min_ms", s.min},
+                                {"max_ms", s.max},
+                                {"rss_after_load_mb", mb_or_null(rss_after_load)},
+                                {"peak_rss_mb", mb_or_null(peak_rss)},
+                                {"weights_bytes", stats.weights_bytes},
+                                {"arena_bytes", stats.arena_bytes},
+                                {"nodes", stats.nodes}};
+    if (a.profile) j["profile"] = nodes;
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -270,6 +325,16 @@ int bench(const BenchArgs& a) {
               mb_text(peak_rss).c_str());
   std::printf("session        %zu nodes, weights %zu bytes, arena %zu bytes\n", stats.nodes,
               stats.weights_bytes, stats.arena_bytes);
+  if (a.profile) {
+    double total = 0;
+    for (const NodeTime& t : profile) total += t.median_ms;
+    std::printf("profile        median ms per node, slowest first (%zu nodes, sum %.3f ms)\n",
+                profile.size(), total);
+    for (size_t i = 0; i < profile.size() && i < 25; ++i)
+      std::printf("  %8.3f ms %5.1f%%  %-22s %s\n", profile[i].median_ms,
+                  total > 0 ? 100 * profile[i].median_ms / total : 0.0, profile[i].op.c_str(),
+                  profile[i].node.c_str());
+  }
   return 0;
 }
 
@@ -278,8 +343,7 @@ int bench(const BenchArgs& a) {
 void add_bench_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand("bench", "Measure load time, latency and memory of a model");
-  cmd->add_option("model", args->model, "ONNX model file (.ledge artifacts: not supported yet)")
-      ->required();
+  cmd->add_option("model", args->model, "ONNX model or .ledge artifact")->required();
   cmd->add_option("--threads", args->threads, "worker threads (default 1)");
   cmd->add_option("--iterations", args->iterations, "timed runs (default 50)");
   cmd->add_option("--warmup", args->warmup, "untimed runs after the first one (default 5)");
@@ -289,6 +353,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--seed", args->seed, "seed for the random inputs (default 0)");
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->add_flag("--no-optimize", args->no_optimize, "run the graph as written");
+  cmd->add_flag("--profile", args->profile,
+                "also time every node (median of up to 20 more runs), slowest first");
   cmd->callback([args, &exit_code]() { exit_code = bench(*args); });
 }
 

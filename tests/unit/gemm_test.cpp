@@ -1,0 +1,91 @@
+// ledge's own GEMM (src/kernels/gemm.h): every vector path this CPU has against a plain
+// triple loop, on sizes that leave partial register tiles and partial panels.
+#include "kernels/gemm.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "core/memory.h"
+#include "runtime/thread_pool.h"
+
+namespace ledge {
+namespace {
+
+TEST(Gemm, EveryPathMatchesATripleLoop) {
+  std::mt19937 rng(3);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  std::uniform_real_distribution<float> value(-1.f, 1.f);
+  const auto paths = gemm_paths();
+  ASSERT_FALSE(paths.empty());
+  EXPECT_STREQ(paths.back().name, "reference");
+  for (int trial = 0; trial < 60; ++trial) {
+    const size_t m = static_cast<size_t>(pick(1, 40)), n = static_cast<size_t>(pick(1, 80)),
+                 k = static_cast<size_t>(pick(1, 70));
+    const size_t lda = k + static_cast<size_t>(pick(0, 5)),
+                 ldc = n + static_cast<size_t>(pick(0, 5));
+    std::vector<float> a(m * lda), b(k * n);
+    for (float& v : a) v = value(rng);
+    for (float& v : b) v = value(rng);
+    auto* packed = static_cast<float*>(allocate_block(gemm_packed_size(k, n) * sizeof(float)));
+    ASSERT_NE(packed, nullptr);
+    for (size_t p = 0; p < k; ++p)
+      for (size_t j = 0; j < n; ++j) packed[gemm_packed_index(k, p, j)] = b[p * n + j];
+    std::vector<float> bias(n);
+    for (float& v : bias) v = value(rng);
+    GemmEpilogue epilogue;  // alternately none, bias, bias and Relu6-like clamp
+    if (trial % 3 >= 1) epilogue.bias = bias.data();
+    if (trial % 3 == 2) epilogue.min = -0.5f, epilogue.max = 2.f;
+    for (const GemmPath& path : paths) {
+      SCOPED_TRACE(std::string(path.name) + " m " + std::to_string(m) + " n " + std::to_string(n) +
+                   " k " + std::to_string(k));
+      const float sentinel = 12345.f;  // the padding columns of C must stay untouched
+      std::vector<float> c(m * ldc, sentinel);
+      path.fn(m, n, k, a.data(), lda, packed, c.data(), ldc, epilogue);
+      double worst = 0;
+      for (size_t i = 0; i < m; ++i) {
+        for (size_t j = 0; j < n; ++j) {
+          double want = 0;
+          for (size_t p = 0; p < k; ++p) want += double(a[i * lda + p]) * b[p * n + j];
+          if (epilogue.bias) want += epilogue.bias[j];
+          want = std::min<double>(std::max<double>(want, epilogue.min), epilogue.max);
+          worst = std::max(worst, std::fabs(want - c[i * ldc + j]));
+        }
+        for (size_t j = n; j < ldc; ++j) ASSERT_EQ(c[i * ldc + j], sentinel);
+      }
+      EXPECT_LE(worst, 1e-4);
+    }
+    free_block(packed);
+  }
+}
+
+// Split over two threads in blocks of rows and panels: the same result as in one call.
+TEST(Gemm, ParallelSplitGivesTheSameResult) {
+  ThreadPool pool(2);
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> value(-1.f, 1.f);
+  for (size_t m : {1, 63, 64, 65, 300})
+    for (size_t n : {7, 128, 129, 300}) {
+      const size_t k = 37;
+      std::vector<float> a(m * k), bias(n);
+      for (float& v : a) v = value(rng);
+      for (float& v : bias) v = value(rng);
+      auto* packed = static_cast<float*>(allocate_block(gemm_packed_size(k, n) * sizeof(float)));
+      ASSERT_NE(packed, nullptr);
+      for (size_t p = 0; p < k; ++p)
+        for (size_t j = 0; j < n; ++j) packed[gemm_packed_index(k, p, j)] = value(rng);
+      GemmEpilogue e;
+      e.bias = bias.data();
+      e.min = 0.f;
+      std::vector<float> one(m * n), split(m * n, -1.f);
+      gemm(m, n, k, a.data(), k, packed, one.data(), n, e);
+      gemm_parallel(pool.handle(), m, n, k, a.data(), k, packed, split.data(), n, e);
+      EXPECT_EQ(one, split) << "m " << m << " n " << n;
+      free_block(packed);
+    }
+}
+
+}  // namespace
+}  // namespace ledge
