@@ -1,0 +1,272 @@
+#include "quant/quantize_qdq.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+namespace ledge {
+
+namespace {
+
+bool is_float_initializer(const Graph& g, const std::string& name, int64_t rank_min,
+                          int64_t rank_max) {
+  auto it = g.initializers.find(name);
+  return it != g.initializers.end() && it->second.dtype() == DType::kFloat32 &&
+         it->second.rank() >= rank_min && it->second.rank() <= rank_max;
+}
+
+bool quantizable(const Graph& g, const Node& n) {
+  if (!n.domain.empty() || n.inputs.size() < 2 || n.outputs.empty()) return false;
+  if (g.initializers.count(n.inputs[0])) return false;  // the activation must vary
+  if (n.op_type == "Conv") return is_float_initializer(g, n.inputs[1], 3, 5);
+  if (n.op_type == "Gemm" || n.op_type == "MatMul")
+    return is_float_initializer(g, n.inputs[1], 2, 2);
+  return false;
+}
+
+// The axis of the weights that holds the output channels.
+int64_t weight_axis(const Node& n) {
+  if (n.op_type == "Conv") return 0;
+  if (n.op_type == "Gemm") {
+    auto it = n.attributes.find("transB");
+    const bool trans = it != n.attributes.end() && std::get<int64_t>(it->second) != 0;
+    return trans ? 0 : 1;
+  }
+  return 1;  // MatMul: [K, N]
+}
+
+struct QParams {
+  float scale = 1;
+  int32_t zero_point = 0;
+};
+
+QParams activation_params(const Range& r, bool is_unsigned) {
+  const double lo = std::min<double>(r.lo, 0), hi = std::max<double>(r.hi, 0);
+  QParams p;
+  p.scale = static_cast<float>(std::max((hi - lo) / 255.0, 1e-12));
+  const double zp = std::nearbyint(-lo / p.scale);
+  p.zero_point = is_unsigned ? static_cast<int32_t>(std::clamp(zp, 0.0, 255.0))
+                             : static_cast<int32_t>(std::clamp(zp - 128, -128.0, 127.0));
+  return p;
+}
+
+Tensor scalar_zero_point(bool is_unsigned, int32_t zp) {
+  if (is_unsigned) return Tensor::from_vector<uint8_t>({static_cast<uint8_t>(zp)}, {});
+  return Tensor::from_vector<int8_t>({static_cast<int8_t>(zp)}, {});
+}
+
+class Rewriter {
+ public:
+  Rewriter(const Model& in, const std::map<std::string, Range>& ranges, const QuantizeOptions& o)
+      : ranges_(ranges), o_(o), out_(std::make_shared<Model>(in)) {
+    // New names must not collide with any existing one.
+    for (const auto& v : in.graph.inputs) used_.insert(v.name);
+    for (const Node& n : in.graph.nodes) {
+      used_.insert(n.name);
+      for (const auto& t : n.outputs) used_.insert(t);
+    }
+  }
+
+  Expected<std::shared_ptr<Model>> run() {
+    Graph& g = out_->graph;
+    if (out_->opsets[""] < 13 && o_.per_channel)
+      return unsupported("per-channel quantization needs ONNX opset 13 or later (the model has " +
+                         std::to_string(out_->opsets[""]) + "); use --per-tensor");
+    for (const auto& out : g.outputs) graph_outputs_.insert(out.name);
+    std::vector<Node> old = std::move(g.nodes);
+    g.nodes.clear();
+    for (Node& n : old) {
+      const bool q = quantizable(g, n) && !o_.keep_float.count(n.name);
+      // Consumers of a quantized output read its dequantized copy (a quantized node's
+      // activation input is handled by quantize_node, which reuses the same pair).
+      for (size_t i = q ? 1 : 0; i < n.inputs.size(); ++i) {
+        auto it = dequantized_.find(n.inputs[i]);
+        if (it != dequantized_.end()) n.inputs[i] = it->second;
+      }
+      if (!q) {
+        g.nodes.push_back(std::move(n));
+        continue;
+      }
+      LEDGE_TRY(quantize_node(n));
+    }
+    // Graph outputs that a later rewrite redirected keep their float producer: nothing to do,
+    // outputs are never given a QDQ pair.
+    return out_;
+  }
+
+ private:
+  Expected<QParams> params_of(const std::string& tensor) {
+    auto it = ranges_.find(tensor);
+    if (it == ranges_.end())
+      return invalid_argument("no calibrated range for tensor '" + tensor + "'");
+    return activation_params(it->second, o_.unsigned_activations);
+  }
+
+  std::string fresh(const std::string& base) {
+    std::string name = base;
+    for (int i = 1; taken(name); ++i) name = base + "_" + std::to_string(i);
+    used_.insert(name);
+    return name;
+  }
+  bool taken(const std::string& name) const {
+    return used_.count(name) || out_->graph.initializers.count(name);
+  }
+
+  // Q then DQ of `tensor` with its calibrated parameters; returns the dequantized name.
+  Expected<std::string> add_qdq(const std::string& tensor, const QParams& p) {
+    Graph& g = out_->graph;
+    const std::string scale = fresh(tensor + "_scale"), zp = fresh(tensor + "_zero_point");
+    g.initializers[scale] = Tensor::from_vector<float>({p.scale}, {});
+    g.initializers[zp] = scalar_zero_point(o_.unsigned_activations, p.zero_point);
+    Node qn;
+    qn.op_type = "QuantizeLinear";
+    qn.name = fresh(tensor + "_QuantizeLinear");
+    qn.inputs = {tensor, scale, zp};
+    qn.outputs = {fresh(tensor + "_quantized")};
+    Node dq;
+    dq.op_type = "DequantizeLinear";
+    dq.name = fresh(tensor + "_DequantizeLinear");
+    dq.inputs = {qn.outputs[0], scale, zp};
+    dq.outputs = {fresh(tensor + "_dequantized")};
+    const std::string result = dq.outputs[0];
+    g.nodes.push_back(std::move(qn));
+    g.nodes.push_back(std::move(dq));
+    return result;
+  }
+
+  // A constant as integers plus a DequantizeLinear node (emitted now); returns its output.
+  std::string add_constant_dq(const std::string& base, Tensor q, Tensor scale, Tensor zp,
+                              std::optional<int64_t> axis) {
+    Graph& g = out_->graph;
+    const std::string qname = fresh(base + "_quantized"), sname = fresh(base + "_scale"),
+                      zname = fresh(base + "_zero_point");
+    g.initializers[qname] = std::move(q);
+    g.initializers[sname] = std::move(scale);
+    g.initializers[zname] = std::move(zp);
+    Node dq;
+    dq.op_type = "DequantizeLinear";
+    dq.name = fresh(base + "_DequantizeLinear");
+    dq.inputs = {qname, sname, zname};
+    dq.outputs = {fresh(base + "_dequantized")};
+    if (axis) dq.attributes["axis"] = *axis;
+    const std::string result = dq.outputs[0];
+    g.nodes.push_back(std::move(dq));
+    return result;
+  }
+
+  Status quantize_node(Node n) {
+    Graph& g = out_->graph;
+    // Activation input (shared by every quantized consumer).
+    const std::string x = n.inputs[0];
+    LEDGE_ASSIGN(QParams xp, params_of(x));
+    auto done = input_dq_.find(x);
+    if (done == input_dq_.end()) {
+      LEDGE_ASSIGN(std::string xdq, add_qdq(x, xp));
+      done = input_dq_.emplace(x, xdq).first;
+    }
+    n.inputs[0] = done->second;
+
+    // Weights: int8, symmetric, per output channel or per tensor.
+    const Tensor& w = g.initializers.at(n.inputs[1]);
+    const int64_t axis = weight_axis(n);
+    const int64_t channels = o_.per_channel ? w.dim(static_cast<size_t>(axis)) : 1;
+    const int64_t outer = o_.per_channel ? [&] {
+      int64_t v = 1;
+      for (int64_t d = 0; d < axis; ++d) v *= w.dim(static_cast<size_t>(d));
+      return v;
+    }() : 1;
+    const int64_t inner = w.numel() / std::max<int64_t>(1, outer * channels);
+    std::vector<float> wscale(static_cast<size_t>(channels), 0.f);
+    const float* wv = w.data<float>();
+    auto channel_of = [&](int64_t i) { return o_.per_channel ? (i / inner) % channels : 0; };
+    for (int64_t i = 0; i < w.numel(); ++i) {
+      auto& s = wscale[static_cast<size_t>(channel_of(i))];
+      s = std::max(s, std::fabs(wv[i]));
+    }
+    for (float& s : wscale) s = s > 0 ? s / 127.f : 1.f;  // an all-zero channel: any scale
+    LEDGE_ASSIGN(Tensor wq, Tensor::make(DType::kInt8, w.shape()));
+    for (int64_t i = 0; i < w.numel(); ++i) {
+      const double q = std::nearbyint(wv[i] / wscale[static_cast<size_t>(channel_of(i))]);
+      wq.data<int8_t>()[i] = static_cast<int8_t>(std::clamp(q, -127.0, 127.0));
+    }
+    const Shape vec = {channels};
+    Tensor ws = o_.per_channel ? Tensor::from_vector<float>(wscale, vec)
+                               : Tensor::from_vector<float>({wscale[0]}, {});
+    Tensor wz =
+        o_.per_channel ? *Tensor::make(DType::kInt8, vec) : Tensor::from_vector<int8_t>({0}, {});
+    n.inputs[1] = add_constant_dq(n.inputs[1], std::move(wq), std::move(ws), std::move(wz),
+                                  o_.per_channel ? std::optional<int64_t>(axis) : std::nullopt);
+
+    // Bias: int32 with scale input scale x weight scale, when it is a plain vector.
+    if (n.op_type != "MatMul" && n.inputs.size() > 2 && !n.inputs[2].empty() &&
+        is_float_initializer(g, n.inputs[2], 1, 1)) {
+      const Tensor& b = g.initializers.at(n.inputs[2]);
+      const int64_t count = b.numel();
+      if (!o_.per_channel || count == channels) {
+        std::vector<float> bscale(static_cast<size_t>(count));
+        LEDGE_ASSIGN(Tensor bq, Tensor::make(DType::kInt32, b.shape()));
+        bool fits = true;
+        for (int64_t c = 0; c < count; ++c) {
+          const float s = xp.scale * wscale[o_.per_channel ? static_cast<size_t>(c) : 0];
+          bscale[static_cast<size_t>(c)] = s;
+          const double q = std::nearbyint(b.data<float>()[c] / s);
+          fits &= std::fabs(q) < 2147483647.0;
+          bq.data<int32_t>()[c] = static_cast<int32_t>(std::clamp(q, -2147483647.0, 2147483647.0));
+        }
+        if (fits) {
+          Tensor bs = o_.per_channel ? Tensor::from_vector<float>(bscale, {count})
+                                     : Tensor::from_vector<float>({bscale[0]}, {});
+          Tensor bz = o_.per_channel ? *Tensor::make(DType::kInt32, {count})
+                                     : Tensor::from_vector<int32_t>({0}, {});
+          n.inputs[2] = add_constant_dq(n.inputs[2], std::move(bq), std::move(bs), std::move(bz),
+                                        o_.per_channel ? std::optional<int64_t>(0) : std::nullopt);
+        }
+      }
+    }
+    const std::string y = n.outputs[0];
+    g.nodes.push_back(std::move(n));
+    // Output: a QDQ pair that later consumers read (graph outputs stay float).
+    if (!graph_outputs_.count(y)) {
+      LEDGE_ASSIGN(QParams yp, params_of(y));
+      LEDGE_ASSIGN(std::string ydq, add_qdq(y, yp));
+      dequantized_[y] = ydq;
+      input_dq_[y] = ydq;  // a quantized consumer reads the same pair
+    }
+    return Status();
+  }
+
+  const std::map<std::string, Range>& ranges_;
+  const QuantizeOptions& o_;
+  std::shared_ptr<Model> out_;
+  std::set<std::string> graph_outputs_, used_;
+  std::map<std::string, std::string> dequantized_;  // float tensor -> its QDQ copy
+  std::map<std::string, std::string> input_dq_;     // activation -> QDQ copy for quantized nodes
+};
+
+}  // namespace
+
+std::vector<std::string> quantizable_nodes(const Model& model) {
+  std::vector<std::string> names;
+  for (const Node& n : model.graph.nodes)
+    if (quantizable(model.graph, n)) names.push_back(n.name);
+  return names;
+}
+
+std::set<std::string> tensors_to_calibrate(const Model& model, const QuantizeOptions& options) {
+  std::set<std::string> outputs, names;
+  for (const auto& o : model.graph.outputs) outputs.insert(o.name);
+  for (const Node& n : model.graph.nodes) {
+    if (!quantizable(model.graph, n) || options.keep_float.count(n.name)) continue;
+    names.insert(n.inputs[0]);
+    if (!outputs.count(n.outputs[0])) names.insert(n.outputs[0]);
+  }
+  return names;
+}
+
+Expected<std::shared_ptr<Model>> quantize_qdq(const Model& model,
+                                              const std::map<std::string, Range>& ranges,
+                                              const QuantizeOptions& options) {
+  return Rewriter(model, ranges, options).run();
+}
+
+}  // namespace ledge

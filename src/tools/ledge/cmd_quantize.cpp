@@ -1,0 +1,177 @@
+// ledge quantize MODEL --calibration DATA -o OUT.onnx [--labels LABELS] [--balance-classes]
+//                [--samples N] [--method minmax|percentile|entropy|mse] [--percentile P]
+//                [--per-channel|--per-tensor] [--weights int8] [--activations uint8|int8]
+//                [--keep-float NODE]... [--input NAME] [--scale S] [--json]
+//
+// Post-training static quantization: calibrates activation ranges on DATA with the float
+// model, then writes a QDQ ONNX model (src/quant/quantize_qdq.h).
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "data/dataset.h"
+#include "onnx/export.h"
+#include "quant/calibrate.h"
+#include "quant/quantize_qdq.h"
+#include "runtime/infer_types.h"
+#include "tools/ledge/commands.h"
+#include "tools/ledge/common.h"
+
+namespace ledge::cli {
+
+namespace {
+
+struct QuantizeArgs {
+  std::string model, calibration, labels, output, input, scale = "1/255";
+  std::string method = "minmax", weights = "int8", activations = "uint8";
+  double percentile = 99.99;
+  int64_t samples = 1000;
+  bool balance = false, per_tensor = false, per_channel = false, json = false;
+  std::vector<std::string> keep_float;
+};
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The model input the data feed: the only one, or the one named.
+Expected<ValueInfo> pick_input(const Model& m, const std::string& name) {
+  std::vector<ValueInfo> inputs;
+  for (const auto& in : m.graph.inputs)
+    if (!m.graph.initializers.count(in.name)) inputs.push_back(in);
+  for (const auto& in : inputs)
+    if (in.name == name) return in;
+  if (!name.empty()) return invalid_argument("the model has no input named '" + name + "'");
+  if (inputs.size() != 1)
+    return invalid_argument("the model has " + std::to_string(inputs.size()) +
+                            " inputs; choose the one the data feed with --input");
+  return inputs[0];
+}
+
+int quantize(const QuantizeArgs& a) {
+  if (a.per_tensor && a.per_channel)
+    return report(invalid_argument("--per-channel and --per-tensor exclude each other"));
+  if (a.weights != "int8")
+    return report(
+        a.weights == "int4"
+            ? unsupported("--weights int4 is not implemented yet (int8 is)")
+            : invalid_argument("--weights must be int8 or int4, got '" + a.weights + "'"));
+  if (a.activations != "uint8" && a.activations != "int8")
+    return report(
+        invalid_argument("--activations must be uint8 or int8, got '" + a.activations + "'"));
+  if (ends_with(a.output, ".ledge"))
+    return report(unsupported(
+        "int8 .ledge artifacts need the integer kernels, which are not implemented yet; write "
+        "a QDQ .onnx (which ledge and ONNX Runtime run)"));
+  if (a.samples < 1) return report(invalid_argument("--samples must be at least 1"));
+  if (a.balance && a.labels.empty())
+    return report(invalid_argument("--balance-classes needs --labels"));
+  auto method = parse_range_method(a.method);
+  if (!method) return report(method.error());
+
+  auto model = load_model(a.model);
+  if (!model) return report(model.error());
+  auto input = pick_input(**model, a.input);
+  if (!input) return report(std::move(input).error().with_context(a.model));
+
+  DatasetOptions dopts;
+  if (Status st = parse_scale(a.scale, dopts); !st.ok()) return report(st.error());
+  auto data = load_dataset(a.calibration, dopts);
+  if (!data) return report(data.error());
+  if (!a.labels.empty()) {
+    auto labels = load_labels(a.labels);
+    if (!labels) return report(labels.error());
+    data->labels = std::move(*labels);
+  }
+  if (Status st = fit_to_input(*data, *input); !st.ok()) return report(st.error());
+  std::vector<int64_t> indices;
+  if (a.balance) {
+    auto subset = balanced_subset(*data, a.samples);
+    if (!subset) return report(subset.error());
+    indices = std::move(*subset);
+  } else {
+    for (int64_t i = 0; i < std::min(a.samples, data->size()); ++i) indices.push_back(i);
+  }
+
+  QuantizeOptions qopts;
+  qopts.per_channel = !a.per_tensor;
+  qopts.unsigned_activations = a.activations == "uint8";
+  qopts.keep_float.insert(a.keep_float.begin(), a.keep_float.end());
+  for (const auto& name : qopts.keep_float) {
+    bool found = false;
+    for (const Node& n : (*model)->graph.nodes) found |= n.name == name;
+    if (!found)
+      return report(invalid_argument("--keep-float: the model has no node named '" + name + "'"));
+  }
+  const auto names = tensors_to_calibrate(**model, qopts);
+  if (names.empty())
+    return report(invalid_argument(
+        a.model + " has no Conv, Gemm or MatMul with constant weights to quantize"));
+  CalibrationOptions copts;
+  copts.method = *method;
+  copts.percentile = a.percentile;
+  copts.unsigned_activations = qopts.unsigned_activations;
+  auto ranges = calibrate(*model, *data, input->name, names, indices, copts);
+  if (!ranges) return report(std::move(ranges).error().with_context("calibration"));
+  auto quantized = quantize_qdq(**model, *ranges, qopts);
+  if (!quantized) return report(quantized.error());
+  if (Status st = write_onnx_file(**quantized, a.output); !st.ok()) return report(st.error());
+
+  const auto nodes = quantizable_nodes(**model);
+  const size_t quantized_count = nodes.size() - std::min(nodes.size(), qopts.keep_float.size());
+  if (a.json) {
+    nlohmann::ordered_json j;
+    j["model"] = a.model;
+    j["output"] = a.output;
+    j["method"] = range_method_name(*method);
+    j["per_channel"] = qopts.per_channel;
+    j["activations"] = a.activations;
+    j["calibration_samples"] = indices.size();
+    j["quantized_nodes"] = quantized_count;
+    j["float_nodes"] = a.keep_float;
+    nlohmann::ordered_json r = nlohmann::ordered_json::object();
+    for (const auto& [name, range] : *ranges) r[name] = {range.lo, range.hi};
+    j["ranges"] = r;
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("model:        %s\n", a.model.c_str());
+    std::printf("output:       %s (QDQ ONNX)\n", a.output.c_str());
+    std::printf("calibration:  %zu samples of %s, method %s\n", indices.size(),
+                a.calibration.c_str(), range_method_name(*method));
+    std::printf("quantized:    %zu Conv/Gemm/MatMul nodes, int8 weights %s, %s activations\n",
+                quantized_count, qopts.per_channel ? "per channel" : "per tensor",
+                a.activations.c_str());
+    if (!a.keep_float.empty()) std::printf("kept float:   %zu nodes\n", a.keep_float.size());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_quantize_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<QuantizeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "quantize", "Post-training int8 quantization with calibration; writes a QDQ ONNX model");
+  cmd->add_option("model", a->model, "float ONNX model")->required();
+  cmd->add_option("--calibration", a->calibration,
+                  "calibration data: IDX, .npy, .pb, or a folder of .npy/.pb files")
+      ->required();
+  cmd->add_option("-o,--output", a->output, "QDQ ONNX model to write")->required();
+  cmd->add_option("--labels", a->labels, "class labels of the calibration data (IDX, .npy, .txt)");
+  cmd->add_flag("--balance-classes", a->balance,
+                "calibrate on a class-balanced subset (needs --labels)");
+  cmd->add_option("--samples", a->samples, "calibration samples (default 1000)");
+  cmd->add_option("--method", a->method, "minmax (default), percentile, entropy or mse");
+  cmd->add_option("--percentile", a->percentile, "for --method percentile (default 99.99)");
+  cmd->add_flag("--per-channel", a->per_channel, "one weight scale per output channel (default)");
+  cmd->add_flag("--per-tensor", a->per_tensor, "one weight scale per tensor");
+  cmd->add_option("--weights", a->weights, "int8 (default)");
+  cmd->add_option("--activations", a->activations, "uint8 (default) or int8");
+  cmd->add_option("--keep-float", a->keep_float, "leave this node in float; repeatable");
+  cmd->add_option("--input", a->input, "the model input the data feed (when it has several)");
+  cmd->add_option("--scale", a->scale, "factor for integer data (default 1/255)");
+  cmd->add_flag("--json", a->json, "print JSON");
+  cmd->callback([a, &exit_code]() { exit_code = quantize(*a); });
+}
+
+}  // namespace ledge::cli
