@@ -24,6 +24,25 @@ bool quantizable(const Graph& g, const Node& n) {
   return false;
 }
 
+// The tensor whose QDQ pair follows quantized node n: its output, or, when that feeds only
+// a Relu, the Relu's output (which an integer kernel computes fused, and whose range, all
+// non-negative, gets all 256 levels instead of half); "" for a graph output.
+std::string quantized_output(const Graph& g, const Node& n) {
+  std::set<std::string> outputs;
+  for (const auto& o : g.outputs) outputs.insert(o.name);
+  const std::string& y = n.outputs[0];
+  if (outputs.count(y)) return "";
+  const Node* only = nullptr;
+  int consumers = 0;
+  for (const Node& c : g.nodes)
+    for (const auto& in : c.inputs)
+      if (in == y) ++consumers, only = &c;
+  if (consumers == 1 && only->op_type == "Relu" && only->domain.empty() &&
+      !outputs.count(only->outputs[0]))
+    return only->outputs[0];
+  return y;
+}
+
 // The axis of the weights that holds the output channels.
 int64_t weight_axis(const Node& n) {
   if (n.op_type == "Conv") return 0;
@@ -58,7 +77,7 @@ Tensor scalar_zero_point(bool is_unsigned, int32_t zp) {
 class Rewriter {
  public:
   Rewriter(const Model& in, const std::map<std::string, Range>& ranges, const QuantizeOptions& o)
-      : ranges_(ranges), o_(o), out_(std::make_shared<Model>(in)) {
+      : ranges_(ranges), o_(o), out_(std::make_shared<Model>(in)), g_in_(in.graph) {
     // New names must not collide with any existing one.
     for (const auto& v : in.graph.inputs) used_.insert(v.name);
     for (const Node& n : in.graph.nodes) {
@@ -83,15 +102,24 @@ class Rewriter {
         auto it = dequantized_.find(n.inputs[i]);
         if (it != dequantized_.end()) n.inputs[i] = it->second;
       }
-      if (!q) {
+      const std::string out = n.outputs.empty() ? "" : n.outputs[0];
+      if (q) {
+        const std::string follow = quantized_output(g_in_, n);
+        if (!follow.empty()) pending_.insert(follow);
+        LEDGE_TRY(quantize_node(n));
+      } else {
         g.nodes.push_back(std::move(n));
-        continue;
       }
-      LEDGE_TRY(quantize_node(n));
+      // The QDQ pair of a quantized node's output (or of the Relu after it) comes right
+      // after its producer; later consumers read the dequantized copy.
+      if (pending_.erase(out)) {
+        LEDGE_ASSIGN(QParams p, params_of(out));
+        LEDGE_ASSIGN(std::string dq, add_qdq(out, p));
+        dequantized_[out] = dq;
+        input_dq_[out] = dq;  // a quantized consumer reads the same pair
+      }
     }
-    // Graph outputs that a later rewrite redirected keep their float producer: nothing to do,
-    // outputs are never given a QDQ pair.
-    return out_;
+        return out_;
   }
 
  private:
@@ -223,22 +251,16 @@ class Rewriter {
         }
       }
     }
-    const std::string y = n.outputs[0];
     g.nodes.push_back(std::move(n));
-    // Output: a QDQ pair that later consumers read (graph outputs stay float).
-    if (!graph_outputs_.count(y)) {
-      LEDGE_ASSIGN(QParams yp, params_of(y));
-      LEDGE_ASSIGN(std::string ydq, add_qdq(y, yp));
-      dequantized_[y] = ydq;
-      input_dq_[y] = ydq;  // a quantized consumer reads the same pair
-    }
     return Status();
   }
 
   const std::map<std::string, Range>& ranges_;
   const QuantizeOptions& o_;
   std::shared_ptr<Model> out_;
+  const Graph& g_in_;  // the graph as given (consumers are looked up there)
   std::set<std::string> graph_outputs_, used_;
+  std::set<std::string> pending_;  // tensors whose QDQ pair follows their producer
   std::map<std::string, std::string> dequantized_;  // float tensor -> its QDQ copy
   std::map<std::string, std::string> input_dq_;     // activation -> QDQ copy for quantized nodes
 };
@@ -258,7 +280,8 @@ std::set<std::string> tensors_to_calibrate(const Model& model, const QuantizeOpt
   for (const Node& n : model.graph.nodes) {
     if (!quantizable(model.graph, n) || options.keep_float.count(n.name)) continue;
     names.insert(n.inputs[0]);
-    if (!outputs.count(n.outputs[0])) names.insert(n.outputs[0]);
+    const std::string out = quantized_output(model.graph, n);
+    if (!out.empty()) names.insert(out);
   }
   return names;
 }

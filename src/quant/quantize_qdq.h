@@ -10,7 +10,8 @@
 //   - the bias becomes int32 with scale = input scale x weight scale (so an integer kernel
 //     adds it exactly), zero point 0;
 //   - the activation input and output get a QuantizeLinear/DequantizeLinear pair with the
-//     calibrated range (uint8 or int8, asymmetric; zero is always exact).
+//     calibrated range (uint8 or int8, asymmetric; zero is always exact); when the output
+//     feeds only a Relu, the pair follows the Relu instead (all levels for [0, max]).
 // Graph outputs stay float. Nodes named in keep_float are left as they are (mixed
 // precision). The result is a new model; the input is not changed.
 #pragma once

@@ -116,6 +116,48 @@ expect_error "evaluate model input does not fit" 2 "$ledge" evaluate "$data/test
 expect_error "evaluate bad --scale" 2 "$ledge" evaluate "$example" --images "$images" \
   --labels "$labels" --scale 1/0
 
+# quantize + validate: int8 QDQ of the Fashion-MNIST model, judged on the whole test set at
+# normal and at 35% brightness against issue 4's targets (at most 0.05 points lost, at least
+# 99.5% of predictions unchanged).
+train="$fm/train-images-idx3-ubyte.gz"
+"$ledge" quantize "$example" --calibration "$train" --labels "$fm/train-labels-idx1-ubyte.gz" \
+  --balance-classes --samples 1000 -o "$tmp/q.onnx" --json >"$tmp/q.json"
+check "quantize exit 0" test $? -eq 0
+check "quantize --json lists ranges" grep -q '"ranges"' "$tmp/q.json"
+check "quantize wrote QDQ ONNX" grep -q 'QuantizeLinear' "$tmp/q.onnx"
+validate_ok() {  # validate_ok BRIGHTNESS: the targets hold
+  "$ledge" validate --reference "$example" --candidate "$tmp/q.onnx" --data "$images" \
+    --labels "$labels" --brightness "$1" --layer-samples 16 --json --html "$tmp/report.html" \
+    >"$tmp/v.json" || return 1
+  /usr/bin/python3 - "$tmp/v.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+drop = d["reference_top1"] - d["candidate_top1"]
+assert d["samples"] == 10000, d["samples"]
+assert drop <= 0.0005 + 1e-12, f"accuracy drop {drop:.4%}"
+assert d["agreement"] >= 0.995, f"agreement {d['agreement']:.4%}"
+assert d["changed_predictions"] == len(d["disagreements"])
+assert sum(s["samples"] for s in d["brightness_slices"]) == 10000
+assert sum(map(sum, d["candidate_confusion"])) == 10000
+assert d["layers"] and all(l["cosine"] > 0.99 for l in d["layers"])
+PY
+}
+check "int8 meets the targets at normal brightness" validate_ok 1
+check "int8 meets the targets at 35% brightness" validate_ok 0.35
+check "validate --html wrote one self-contained page" bash -c \
+  "grep -q '<svg' '$tmp/report.html' && ! grep -qiE '<script|https?://' '$tmp/report.html'"
+"$ledge" validate --reference "$example" --candidate "$example" --data "$images" --limit 100 \
+  >"$tmp/same.txt"
+check "a model agrees with itself" grep -q '^agreement   100.00% (0 predictions changed)' "$tmp/same.txt"
+expect_error "quantize int4 not yet" 4 "$ledge" quantize "$example" --calibration "$train" \
+  --weights int4 -o "$tmp/x.onnx"
+expect_error "quantize unknown method" 2 "$ledge" quantize "$example" --calibration "$train" \
+  --method kl -o "$tmp/x.onnx"
+expect_error "quantize no such node to keep float" 2 "$ledge" quantize "$example" \
+  --calibration "$train" --keep-float nope -o "$tmp/x.onnx"
+expect_error "validate labels do not match" 2 "$ledge" validate --reference "$example" \
+  --candidate "$example" --data "$images" --labels "$tmp/labels3.idx"
+
 # bench: one JSON object with every key, numbers that hang together, the runs asked for.
 "$ledge" bench "$example" --iterations 7 --warmup 1 --threads 2 --json >"$tmp/bench.json" \
   2>"$tmp/bench.err"

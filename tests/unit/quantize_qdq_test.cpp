@@ -46,8 +46,9 @@ TEST(QuantizeQdq, WritesQdqPairsIntegerWeightsAndBias) {
   auto model = small_cnn();
   QuantizeOptions o;
   const auto names = tensors_to_calibrate(*model, o);
-  // Activation inputs and outputs of the three quantized nodes; the graph output stays float.
-  EXPECT_EQ(names, (std::set<std::string>{"x", "c1", "r1", "c2", "f"}));
+  // Activation inputs and outputs of the three quantized nodes; the first Conv's pair
+  // follows its Relu (r1, not c1); the graph output stays float.
+  EXPECT_EQ(names, (std::set<std::string>{"x", "r1", "c2", "f"}));
   auto ranges = calibrate(model, random_data(16), "x", names, {}, {});
   ASSERT_TRUE(ranges.ok()) << ranges.error().message();
   auto q = quantize_qdq(*model, *ranges, o);
@@ -57,9 +58,14 @@ TEST(QuantizeQdq, WritesQdqPairsIntegerWeightsAndBias) {
   for (const Node& n : (*q)->graph.nodes) ++ops[n.op_type];
   EXPECT_EQ(ops["Conv"], 2);
   EXPECT_EQ(ops["Gemm"], 1);
-  EXPECT_EQ(ops["QuantizeLinear"], 5);  // x, c1, r1, c2, f
-  // 5 activation pairs + 3 weights + 2 biases
-  EXPECT_EQ(ops["DequantizeLinear"], 10);
+  EXPECT_EQ(ops["QuantizeLinear"], 4);  // x, r1, c2, f
+  // 4 activation pairs + 3 weights + 2 biases
+  EXPECT_EQ(ops["DequantizeLinear"], 9);
+  for (const Node& n : (*q)->graph.nodes) {
+    if (n.op_type == "Relu") {
+      EXPECT_EQ(n.inputs[0], "c1");  // Conv -> Relu stays one unit
+    }
+  }
 
   // Per-channel int8 weights: every channel's largest magnitude maps to +-127, and each
   // dequantized weight is within half a step of the float one.
