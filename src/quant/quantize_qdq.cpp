@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <variant>
 
 namespace ledge {
 
@@ -119,10 +120,29 @@ class Rewriter {
         input_dq_[out] = dq;  // a quantized consumer reads the same pair
       }
     }
-        return out_;
+        drop_replaced_constants();
+    return out_;
   }
 
  private:
+  // The float weights and biases that now have integer copies go, unless something else
+  // (another node, a subgraph, a graph input or output) still names them.
+  void drop_replaced_constants() {
+    Graph& g = out_->graph;
+    std::set<std::string> read;
+    for (const Node& n : g.nodes) {
+      for (const auto& in : n.inputs) read.insert(in);
+      for (const auto& [key, value] : n.attributes)
+        if (std::holds_alternative<std::shared_ptr<Graph>>(value) ||
+            std::holds_alternative<std::vector<std::shared_ptr<Graph>>>(value))
+          return;  // subgraphs may read outer constants: keep everything
+    }
+    for (const auto& o : g.outputs) read.insert(o.name);
+    for (const auto& i : g.inputs) read.insert(i.name);  // an overridable constant stays
+    for (const auto& name : replaced_)
+      if (!read.count(name)) g.initializers.erase(name);
+  }
+
   Expected<QParams> params_of(const std::string& tensor) {
     auto it = ranges_.find(tensor);
     if (it == ranges_.end())
@@ -222,6 +242,7 @@ class Rewriter {
                                : Tensor::from_vector<float>({wscale[0]}, {});
     Tensor wz =
         o_.per_channel ? *Tensor::make(DType::kInt8, vec) : Tensor::from_vector<int8_t>({0}, {});
+    replaced_.insert(n.inputs[1]);
     n.inputs[1] = add_constant_dq(n.inputs[1], std::move(wq), std::move(ws), std::move(wz),
                                   o_.per_channel ? std::optional<int64_t>(axis) : std::nullopt);
 
@@ -246,6 +267,7 @@ class Rewriter {
                                      : Tensor::from_vector<float>({bscale[0]}, {});
           Tensor bz = o_.per_channel ? *Tensor::make(DType::kInt32, {count})
                                      : Tensor::from_vector<int32_t>({0}, {});
+          replaced_.insert(n.inputs[2]);
           n.inputs[2] = add_constant_dq(n.inputs[2], std::move(bq), std::move(bs), std::move(bz),
                                         o_.per_channel ? std::optional<int64_t>(0) : std::nullopt);
         }
@@ -260,7 +282,8 @@ class Rewriter {
   std::shared_ptr<Model> out_;
   const Graph& g_in_;  // the graph as given (consumers are looked up there)
   std::set<std::string> graph_outputs_, used_;
-  std::set<std::string> pending_;  // tensors whose QDQ pair follows their producer
+  std::set<std::string> pending_;   // tensors whose QDQ pair follows their producer
+  std::set<std::string> replaced_;  // float constants given an integer copy
   std::map<std::string, std::string> dequantized_;  // float tensor -> its QDQ copy
   std::map<std::string, std::string> input_dq_;     // activation -> QDQ copy for quantized nodes
 };

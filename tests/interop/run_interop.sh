@@ -12,6 +12,8 @@
 # Each model is also optimized (`ledge optimize`) and ONNX Runtime must give the same results on
 # the optimized file as on the original: one more line per model, "NAME.optimized"; the last
 # line counts those separately. INTEROP_OPTIMIZE=0 skips this.
+# The example model, resnet18 and mobilenet_v2 are also quantized (`ledge quantize`) and ledge
+# and ONNX Runtime must agree on the QDQ files; INTEROP_QDQ=0 skips this.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -131,7 +133,39 @@ while read -r -u 3 name model specs; do
   fi
 done 3<"$models/manifest.txt"
 
+# Quantized models: `ledge quantize` writes QDQ ONNX (calibrated on the model's own input);
+# ONNX Runtime runs it with its integer kernels, ledge by the QDQ definition. Integer
+# rounding may differ by one step here and there, so the tolerance is a few output steps.
+q_passed=0
+q_failed=0
+qdq_check() {  # qdq_check NAME MODEL CALIBRATION INPUT_SPEC
+  local name="$1" model="$2" calibration="$3" spec="$4"
+  local q="$out/$name.qdq/model.onnx"
+  mkdir -p "$out/$name.qdq"
+  if ! "$ledge" quantize "$model" --calibration "$calibration" --samples 200 -o "$q" \
+       >"$out/$name.qdq.log" 2>&1; then
+    echo "$name.qdq  FAIL  ledge quantize: $(tail -1 "$out/$name.qdq.log")"
+    return 1
+  fi
+  node "$ort_dir/run.js" "$q" "$out/$name.qdq/ort" "$spec" >"$out/$name.qdq.ort.log" 2>&1 &&
+    "$ledge" run "$q" --input "$spec" --output-dir "$out/$name.qdq/ledge" \
+      >"$out/$name.qdq.ledge.log" 2>&1 &&
+    "$py" "$here/compare.py" --model "$q" --name "$name.qdq" --rtol 0.02 --atol 0.05 \
+      --ort "$out/$name.qdq/ort" --ledge "$out/$name.qdq/ledge"
+}
+if [ "${INTEROP_QDQ:-1}" != "0" ] && { [ "$only" = ",," ] || [[ "$only" == *",fashion_mnist,"* ]]; }; then
+  fm="$root/examples/fashion_mnist"
+  if qdq_check fashion_mnist "$fm/model.onnx" /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz \
+       "image=$fm/sample_0.npy"; then q_passed=$((q_passed + 1)); else q_failed=$((q_failed + 1)); fi
+  for name in resnet18 mobilenet_v2; do
+    if qdq_check "$name" "$models/$name.onnx" "$models/$name.input.npy" \
+         "input=$models/$name.input.npy"; then q_passed=$((q_passed + 1)); else q_failed=$((q_failed + 1)); fi
+  done
+fi
+
 echo "interop: $passed passed, $failed failed"
+[ "${INTEROP_QDQ:-1}" = "0" ] ||
+  echo "interop quantized (ONNX Runtime vs ledge on ledge's QDQ models): $q_passed passed, $q_failed failed"
 [ "${INTEROP_OPTIMIZE:-1}" = "0" ] ||
   echo "interop optimized (ONNX Runtime, optimized vs original): $opt_passed passed, $opt_failed failed"
-[ "$failed" -eq 0 ] && [ "$opt_failed" -eq 0 ]
+[ "$failed" -eq 0 ] && [ "$opt_failed" -eq 0 ] && [ "$q_failed" -eq 0 ]
