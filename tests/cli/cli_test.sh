@@ -149,6 +149,18 @@ check "validate --html wrote one self-contained page" bash -c \
 "$ledge" validate --reference "$example" --candidate "$example" --data "$images" --limit 100 \
   >"$tmp/same.txt"
 check "a model agrees with itself" grep -q '^agreement   100.00% (0 predictions changed)' "$tmp/same.txt"
+# Mixed precision: coarse per-tensor entropy ranges lose accuracy; a budget of 0 points sends
+# layers back to float until the validation accuracy is the float model's again.
+"$ledge" quantize "$example" --calibration "$train" --samples 300 --per-tensor --method entropy \
+  -o "$tmp/mp.onnx" --max-accuracy-drop 0 --validation "$images" --validation-labels "$labels" \
+  --json >"$tmp/mp.json"
+check "quantize --max-accuracy-drop exit 0" test $? -eq 0
+check "mixed precision meets its budget" /usr/bin/python3 -c "
+import json; m = json.load(open('$tmp/mp.json'))['mixed_precision']
+assert m['within_budget'] and m['final_accuracy'] >= m['float_accuracy'] - 1e-9, m
+assert len(m['sensitivity']) == 4 and m['sensitivity'][0]['relative_error'] >= m['sensitivity'][-1]['relative_error']"
+expect_error "quantize budget without validation data" 2 "$ledge" quantize "$example" \
+  --calibration "$train" --max-accuracy-drop 0.1 -o "$tmp/x.onnx"
 expect_error "quantize int4 not yet" 4 "$ledge" quantize "$example" --calibration "$train" \
   --weights int4 -o "$tmp/x.onnx"
 expect_error "quantize unknown method" 2 "$ledge" quantize "$example" --calibration "$train" \

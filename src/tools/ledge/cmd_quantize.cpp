@@ -2,15 +2,20 @@
 //                [--samples N] [--method minmax|percentile|entropy|mse] [--percentile P]
 //                [--per-channel|--per-tensor] [--weights int8] [--activations uint8|int8]
 //                [--keep-float NODE]... [--input NAME] [--scale S] [--json]
+//                [--max-accuracy-drop X --validation DATA --validation-labels LABELS]
 //
 // Post-training static quantization: calibrates activation ranges on DATA with the float
-// model, then writes a QDQ ONNX model (src/quant/quantize_qdq.h).
+// model, then writes a QDQ ONNX model (src/quant/quantize_qdq.h). With --max-accuracy-drop,
+// measures top-1 accuracy on the validation data and returns the most sensitive layers to
+// float until the loss is within X points (src/quant/mixed_precision.h).
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "data/dataset.h"
 #include "onnx/export.h"
 #include "quant/calibrate.h"
+#include "quant/mixed_precision.h"
 #include "quant/quantize_qdq.h"
 #include "runtime/infer_types.h"
 #include "tools/ledge/commands.h"
@@ -27,7 +32,16 @@ struct QuantizeArgs {
   int64_t samples = 1000;
   bool balance = false, per_tensor = false, per_channel = false, json = false;
   std::vector<std::string> keep_float;
+  double max_drop = -1;  // < 0: no budget
+  std::string validation, validation_labels;
 };
+
+// Bytes of the constants: what the model weighs, a QDQ model's int8 weights included.
+size_t constant_bytes(const Model& m) {
+  size_t bytes = 0;
+  for (const auto& [name, t] : m.graph.initializers) bytes += t.nbytes();
+  return bytes;
+}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
@@ -113,12 +127,34 @@ int quantize(const QuantizeArgs& a) {
   copts.unsigned_activations = qopts.unsigned_activations;
   auto ranges = calibrate(*model, *data, input->name, names, indices, copts);
   if (!ranges) return report(std::move(ranges).error().with_context("calibration"));
-  auto quantized = quantize_qdq(**model, *ranges, qopts);
-  if (!quantized) return report(quantized.error());
-  if (Status st = write_onnx_file(**quantized, a.output); !st.ok()) return report(st.error());
+  std::shared_ptr<Model> result;
+  std::optional<MixedPrecisionResult> mixed;
+  if (a.max_drop >= 0) {
+    if (a.validation.empty() || a.validation_labels.empty())
+      return report(invalid_argument(
+          "--max-accuracy-drop needs --validation DATA and --validation-labels LABELS"));
+    auto vdata = load_dataset(a.validation, dopts);
+    if (!vdata) return report(vdata.error());
+    auto vlabels = load_labels(a.validation_labels);
+    if (!vlabels) return report(vlabels.error());
+    vdata->labels = std::move(*vlabels);
+    if (Status st = fit_to_input(*vdata, *input); !st.ok()) return report(st.error());
+    MixedPrecisionOptions mo;
+    mo.max_accuracy_drop = a.max_drop;
+    auto m = quantize_within_budget(*model, *ranges, qopts, *vdata, input->name, mo);
+    if (!m) return report(std::move(m).error().with_context("mixed precision"));
+    mixed = std::move(*m);
+    result = mixed->model;
+  } else {
+    auto quantized = quantize_qdq(**model, *ranges, qopts);
+    if (!quantized) return report(quantized.error());
+    result = *quantized;
+  }
+  if (Status st = write_onnx_file(*result, a.output); !st.ok()) return report(st.error());
 
   const auto nodes = quantizable_nodes(**model);
-  const size_t quantized_count = nodes.size() - std::min(nodes.size(), qopts.keep_float.size());
+  const size_t float_count = qopts.keep_float.size() + (mixed ? mixed->kept_float.size() : 0);
+  const size_t quantized_count = nodes.size() - std::min(nodes.size(), float_count);
   if (a.json) {
     nlohmann::ordered_json j;
     j["model"] = a.model;
@@ -128,7 +164,26 @@ int quantize(const QuantizeArgs& a) {
     j["activations"] = a.activations;
     j["calibration_samples"] = indices.size();
     j["quantized_nodes"] = quantized_count;
-    j["float_nodes"] = a.keep_float;
+    std::vector<std::string> float_nodes = a.keep_float;
+    if (mixed)
+      float_nodes.insert(float_nodes.end(), mixed->kept_float.begin(), mixed->kept_float.end());
+    j["float_nodes"] = float_nodes;
+    j["float_constant_bytes"] = constant_bytes(**model);
+    j["constant_bytes"] = constant_bytes(*result);
+    if (mixed) {
+      nlohmann::ordered_json m;
+      m["max_accuracy_drop"] = a.max_drop;
+      m["float_accuracy"] = mixed->float_accuracy;
+      m["all_int8_accuracy"] = mixed->all_int8_accuracy;
+      m["final_accuracy"] = mixed->final_accuracy;
+      m["within_budget"] = mixed->within_budget;
+      m["returned_to_float"] = mixed->kept_float;
+      nlohmann::ordered_json sens = nlohmann::ordered_json::array();
+      for (const auto& s : mixed->sensitivity)
+        sens.push_back({{"node", s.node}, {"relative_error", s.relative_error}});
+      m["sensitivity"] = sens;
+      j["mixed_precision"] = m;
+    }
     nlohmann::ordered_json r = nlohmann::ordered_json::object();
     for (const auto& [name, range] : *ranges) r[name] = {range.lo, range.hi};
     j["ranges"] = r;
@@ -142,7 +197,22 @@ int quantize(const QuantizeArgs& a) {
                 quantized_count, qopts.per_channel ? "per channel" : "per tensor",
                 a.activations.c_str());
     if (!a.keep_float.empty()) std::printf("kept float:   %zu nodes\n", a.keep_float.size());
+    std::printf("constants:    %zu bytes (float model: %zu)\n", constant_bytes(*result),
+                constant_bytes(**model));
+    if (mixed) {
+      std::printf(
+          "accuracy:     float %.2f%%, all int8 %.2f%%, result %.2f%% (budget: %.2f points)\n",
+          mixed->float_accuracy, mixed->all_int8_accuracy, mixed->final_accuracy, a.max_drop);
+      for (const auto& n : mixed->kept_float) std::printf("back to float: %s\n", n.c_str());
+      if (!mixed->within_budget)
+        std::printf("note:         not within budget even with every layer in float\n");
+    }
   }
+  if (mixed && !mixed->within_budget)
+    return report(invalid_argument("the accuracy budget cannot be met (float " +
+                                   std::to_string(mixed->float_accuracy) + "%, best " +
+                                   std::to_string(mixed->final_accuracy) + "%); " + a.output +
+                                   " holds the closest model"));
   return 0;
 }
 
@@ -170,6 +240,11 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--keep-float", a->keep_float, "leave this node in float; repeatable");
   cmd->add_option("--input", a->input, "the model input the data feed (when it has several)");
   cmd->add_option("--scale", a->scale, "factor for integer data (default 1/255)");
+  cmd->add_option("--max-accuracy-drop", a->max_drop,
+                  "return sensitive layers to float until top-1 accuracy on the validation "
+                  "data is within this many points of the float model's");
+  cmd->add_option("--validation", a->validation, "validation data for --max-accuracy-drop");
+  cmd->add_option("--validation-labels", a->validation_labels, "labels of the validation data");
   cmd->add_flag("--json", a->json, "print JSON");
   cmd->callback([a, &exit_code]() { exit_code = quantize(*a); });
 }
