@@ -76,4 +76,20 @@ fi
 echo
 echo "== ledge bench $OUT/model.ledge"
 "$LEDGE" bench "$OUT/model.ledge" --iterations 200
+
+# Quantization: int8 with 1,000 class-balanced calibration images, then where it differs
+# from the float model, on the test set and on the same images at 35% brightness.
+echo
+echo "== ledge quantize $MODEL (int8, per-channel weights, 1000 calibration images)"
+"$LEDGE" quantize "$MODEL" --calibration "$DATA/train-images-idx3-ubyte.gz" \
+  --labels "$DATA/train-labels-idx1-ubyte.gz" --balance-classes --samples 1000 \
+  -o "$OUT/model.int8.onnx"
+for brightness in 1 0.35; do
+  echo
+  echo "== ledge validate: float vs int8, test set at brightness $brightness"
+  "$LEDGE" validate --reference "$MODEL" --candidate "$OUT/model.int8.onnx" \
+    --data "$DATA/t10k-images-idx3-ubyte.gz" --labels "$DATA/t10k-labels-idx1-ubyte.gz" \
+    --brightness "$brightness" --html "$OUT/validate_$brightness.html" | sed -n '1,11p;/^layers/,/^disagreeing/p'
+done
+echo "(HTML reports: $OUT/validate_1.html, $OUT/validate_0.35.html)"
 echo "demo: OK"
