@@ -1,9 +1,9 @@
-// ledge.NhwcConv picks one of three kernels: 1x1 stride-1 layers are a matrix product for
-// ledge's GEMM (pointwise_conv.h); 3x3 stride-1 layers where it pays go to the Winograd
-// kernel (winograd_conv.h); everything else to XNNPACK, where general, grouped, depthwise
-// and strided convolutions all go through one operator, which picks its microkernel (GEMM,
-// IGEMM or depthwise) and packs the weights once here.
-#include "kernels/pointwise_conv.h"
+// ledge.NhwcConv picks one of three kernels: 3x3 stride-1 layers where it pays go to the
+// Winograd kernel (winograd_conv.h); other ungrouped ones (1x1, or with at least 16 input
+// channels) are matrix products on ledge's GEMM (gemm_conv.h); the rest (depthwise,
+// grouped, first layers with few channels) to XNNPACK, whose one operator picks its
+// microkernel (GEMM, IGEMM or depthwise) and packs the weights once here.
+#include "kernels/gemm_conv.h"
 #include "kernels/winograd_conv.h"
 #include "kernels/xnn_kernel.h"
 #include "ops/lowered_common.h"
@@ -22,9 +22,9 @@ Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
   const size_t channels = static_cast<size_t>(x[3]);
   const size_t out_channels = static_cast<size_t>(w->dim(0));
   const Shape& y = c.output_shape(0);
-  if (pointwise_applies(win, group)) return prepare_pointwise_conv(c, act, *w, b);
   if (winograd_applies(win, group, {x[0], y[1], y[2], x[3], w->dim(0)}))
     return prepare_winograd_conv(c, win, act, *w, b);
+  if (gemm_conv_applies(win, group, x[3])) return prepare_gemm_conv(c, win, act, *w, b);
   xnn_operator_t op = nullptr;
   const xnn_status st = xnn_create_convolution2d_nhwc_f32(
       static_cast<uint32_t>(win.pad_top), static_cast<uint32_t>(win.pad_right),

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 
+#include "kernels/gemm_conv.h"
 #include "kernels/winograd_conv.h"
 #include "runtime/arena.h"
 #include "runtime/memory_plan.h"
@@ -166,6 +167,46 @@ TEST(FastPath, WinogradConvolutionsOnRandomShapes) {
     SCOPED_TRACE("trial " + std::to_string(trial) + ": x " + std::to_string(n) + "x" +
                  std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w) + " o " +
                  std::to_string(o));
+    expect_fast_matches_reference(b, 1e-4, 1 + trial % 2);
+  }
+}
+
+// Ungrouped convolutions with at least 16 input channels run as im2col products on the own
+// GEMM (gemm_conv.h): kernel sizes, strides, dilations, asymmetric padding, batches, bias,
+// fused Relu/Clip, one and two threads.
+TEST(FastPath, Im2colConvolutionsOnRandomShapes) {
+  std::mt19937 rng(13);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int trial = 0; trial < 16; ++trial) {
+    Builder b;
+    const int64_t n = pick(1, 2), h = pick(5, 20), w = pick(5, 20), c = pick(16, 40),
+                  o = pick(1, 50), k = pick(1, 5), s = pick(1, 2), d = k > 1 ? pick(1, 2) : 1;
+    const int64_t top = pick(0, 2), left = pick(0, 2), bottom = pick(0, 2), right = pick(0, 2);
+    if (h + top + bottom < d * (k - 1) + 1 || w + left + right < d * (k - 1) + 1) continue;
+    Window2d win;
+    win.kh = win.kw = k;
+    win.sh = win.sw = s;
+    win.dh = win.dw = d;
+    ASSERT_TRUE(gemm_conv_applies(win, 1, c));
+    b.input("x", {n, c, h, w});
+    Node& conv = b.node("Conv",
+                        {"x", b.weight("w", b.random({o, c, k, k}, 0.2f)),
+                         trial % 2 ? b.weight("b", b.random({o})) : ""},
+                        {"y"});
+    if (conv.inputs[2].empty()) conv.inputs.pop_back();
+    conv.attributes["pads"] = std::vector<int64_t>{top, left, bottom, right};
+    conv.attributes["strides"] = std::vector<int64_t>{s, s};
+    conv.attributes["dilations"] = std::vector<int64_t>{d, d};
+    if (trial % 3 == 1) {
+      b.node("Relu", {"y"}, {"z"});
+      b.output("z");
+    } else {
+      b.output("y");
+    }
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": x " + std::to_string(n) + "x" +
+                 std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w) + " o " +
+                 std::to_string(o) + " k " + std::to_string(k) + " s " + std::to_string(s) + " d " +
+                 std::to_string(d));
     expect_fast_matches_reference(b, 1e-4, 1 + trial % 2);
   }
 }

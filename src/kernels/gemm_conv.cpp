@@ -1,0 +1,141 @@
+#include "kernels/gemm_conv.h"
+
+#include <pthreadpool.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "core/memory.h"
+#include "kernels/gemm.h"
+
+namespace ledge {
+namespace {
+
+// Rows of the im2col matrix per block: at most this many bytes, so a block stays in cache
+// between its copy and its product.
+constexpr int64_t kBlockBytes = int64_t{1} << 20;
+
+struct BlockFree {
+  void operator()(float* p) const { free_block(p); }
+};
+
+bool is_pointwise(const Window2d& win) {
+  return win.kh == 1 && win.kw == 1 && win.sh == 1 && win.sw == 1 && win.pad_top == 0 &&
+         win.pad_left == 0 && win.pad_bottom == 0 && win.pad_right == 0;
+}
+
+class GemmConv : public PreparedKernel {
+ public:
+  GemmConv(const Shape& x, const Shape& y, const Window2d& win, std::vector<float> bias,
+           ActivationRange act, pthreadpool* pool)
+      : h_(x[1]),
+        w_(x[2]),
+        c_(x[3]),
+        oh_(y[1]),
+        ow_(y[2]),
+        o_(y[3]),
+        rows_(x[0] * y[1] * y[2]),
+        win_(win),
+        k_(win.kh * win.kw * x[3]),
+        direct_(is_pointwise(win)),
+        bias_(std::move(bias)),
+        act_(act),
+        pool_(pool) {
+    block_ = direct_ ? rows_ : std::clamp<int64_t>(kBlockBytes / (k_ * 4) / 8 * 8, 8, rows_);
+  }
+
+  // OHWI [O, KH, KW, C] is B transposed: B[k, o] = w[o * K + k], k = (ky * KW + kx) * C + c.
+  Status pack(const float* w) {
+    const auto k = static_cast<size_t>(k_), o = static_cast<size_t>(o_);
+    weights_.reset(static_cast<float*>(allocate_block(gemm_packed_size(k, o) * sizeof(float))));
+    if (!weights_) return resource_limit("out of memory for packed convolution weights");
+    for (size_t j = 0; j < o; ++j)
+      for (size_t p = 0; p < k; ++p) weights_.get()[gemm_packed_index(k, p, j)] = w[j * k + p];
+    return Status();
+  }
+
+  Status run(const Tensor* const* inputs, Tensor* const* outputs) override {
+    GemmEpilogue e;
+    e.bias = bias_.empty() ? nullptr : bias_.data();
+    e.min = act_.min;
+    e.max = act_.max;
+    x_ = inputs[0]->data<float>();
+    float* y = outputs[0]->data<float>();
+    const auto k = static_cast<size_t>(k_), o = static_cast<size_t>(o_);
+    if (direct_) {
+      gemm_parallel(pool_, static_cast<size_t>(rows_), o, k, x_, k, weights_.get(), y, o, e);
+      return Status();
+    }
+    if (!workspace_) return internal_error("convolution run without its workspace");
+    for (first_ = 0; first_ < rows_; first_ += block_) {
+      const int64_t rows = std::min(block_, rows_ - first_);
+      pthreadpool_parallelize_1d(pool_, im2col_task, this, static_cast<size_t>(rows), 0);
+      gemm_parallel(pool_, static_cast<size_t>(rows), o, k, workspace_, k, weights_.get(),
+                    y + first_ * o_, o, e);
+    }
+    return Status();
+  }
+
+  bool packed_constants() const override { return true; }
+  size_t workspace_bytes() const override {
+    return direct_ ? 0 : static_cast<size_t>(block_ * k_) * sizeof(float);
+  }
+  void set_workspace(uint8_t* base) override { workspace_ = reinterpret_cast<float*>(base); }
+
+ private:
+  // Row r of the block: output pixel first_ + r's receptive field, zeros for the padding.
+  static void im2col_task(void* self, size_t r) {
+    auto* k = static_cast<GemmConv*>(self);
+    const int64_t p = k->first_ + static_cast<int64_t>(r);
+    const int64_t n = p / (k->oh_ * k->ow_), oy = p / k->ow_ % k->oh_, ox = p % k->ow_;
+    const Window2d& win = k->win_;
+    float* dst = k->workspace_ + static_cast<int64_t>(r) * k->k_;
+    const auto run = static_cast<size_t>(k->c_) * sizeof(float);
+    for (int64_t ky = 0; ky < win.kh; ++ky) {
+      const int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
+      for (int64_t kx = 0; kx < win.kw; ++kx, dst += k->c_) {
+        const int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
+        if (iy < 0 || iy >= k->h_ || ix < 0 || ix >= k->w_)
+          std::memset(dst, 0, run);
+        else
+          std::memcpy(dst, k->x_ + ((n * k->h_ + iy) * k->w_ + ix) * k->c_, run);
+      }
+    }
+  }
+
+  int64_t h_, w_, c_, oh_, ow_, o_, rows_;
+  Window2d win_;
+  int64_t k_;
+  bool direct_;
+  int64_t block_ = 0;
+  std::vector<float> bias_;
+  ActivationRange act_;
+  pthreadpool* pool_;
+  std::unique_ptr<float, BlockFree> weights_;
+  float* workspace_ = nullptr;  // block_ x k_ im2col rows (shared with other kernels)
+  // The run in progress, read by the tasks.
+  const float* x_ = nullptr;
+  int64_t first_ = 0;
+};
+
+}  // namespace
+
+bool gemm_conv_applies(const Window2d& win, int64_t group, int64_t in_channels) {
+  return group == 1 && (is_pointwise(win) || in_channels >= 16);
+}
+
+Expected<std::unique_ptr<PreparedKernel>> prepare_gemm_conv(const PrepareContext& c,
+                                                            const Window2d& win,
+                                                            const ActivationRange& act,
+                                                            const Tensor& weights,
+                                                            const Tensor* bias) {
+  std::vector<float> b;
+  if (bias) b.assign(bias->data<float>(), bias->data<float>() + weights.dim(0));
+  auto kernel = std::make_unique<GemmConv>(c.input_shape(0), c.output_shape(0), win, std::move(b),
+                                           act, c.pool().handle());
+  LEDGE_TRY(kernel->pack(weights.data<float>()));
+  return std::unique_ptr<PreparedKernel>(std::move(kernel));
+}
+
+}  // namespace ledge
