@@ -118,7 +118,11 @@ expect_error "evaluate bad --scale" 2 "$ledge" evaluate "$example" --images "$im
 
 # quantize + validate: int8 QDQ of the Fashion-MNIST model, judged on the whole test set at
 # normal and at 35% brightness against issue 4's targets (at most 0.05 points lost, at least
-# 99.5% of predictions unchanged).
+# 99.5% of predictions unchanged). LEDGE_CLI_FULL=0 (the sanitizer run: same code, 10x
+# slower) validates on 1,000 images without the accuracy targets and skips mixed precision.
+full="${LEDGE_CLI_FULL:-1}"
+n_validate=10000
+[ "$full" = "1" ] || n_validate=1000
 train="$fm/train-images-idx3-ubyte.gz"
 "$ledge" quantize "$example" --calibration "$train" --labels "$fm/train-labels-idx1-ubyte.gz" \
   --balance-classes --samples 1000 -o "$tmp/q.onnx" --json >"$tmp/q.json"
@@ -128,17 +132,19 @@ check "quantize wrote QDQ ONNX" grep -q 'QuantizeLinear' "$tmp/q.onnx"
 validate_ok() {  # validate_ok BRIGHTNESS: the targets hold
   "$ledge" validate --reference "$example" --candidate "$tmp/q.onnx" --data "$images" \
     --labels "$labels" --brightness "$1" --layer-samples 16 --json --html "$tmp/report.html" \
-    >"$tmp/v.json" || return 1
-  /usr/bin/python3 - "$tmp/v.json" <<'PY'
+    --limit "$n_validate" >"$tmp/v.json" || return 1
+  /usr/bin/python3 - "$tmp/v.json" "$n_validate" "$full" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
+n, full = int(sys.argv[2]), sys.argv[3] == "1"
 drop = d["reference_top1"] - d["candidate_top1"]
-assert d["samples"] == 10000, d["samples"]
-assert drop <= 0.0005 + 1e-12, f"accuracy drop {drop:.4%}"
-assert d["agreement"] >= 0.995, f"agreement {d['agreement']:.4%}"
+assert d["samples"] == n, d["samples"]
+if full:
+    assert drop <= 0.0005 + 1e-12, f"accuracy drop {drop:.4%}"
+    assert d["agreement"] >= 0.995, f"agreement {d['agreement']:.4%}"
 assert d["changed_predictions"] == len(d["disagreements"])
-assert sum(s["samples"] for s in d["brightness_slices"]) == 10000
-assert sum(map(sum, d["candidate_confusion"])) == 10000
+assert sum(s["samples"] for s in d["brightness_slices"]) == n
+assert sum(map(sum, d["candidate_confusion"])) == n
 assert d["layers"] and all(l["cosine"] > 0.99 for l in d["layers"])
 PY
 }
@@ -151,11 +157,11 @@ check "validate --html wrote one self-contained page" bash -c \
 check "a model agrees with itself" grep -q '^agreement   100.00% (0 predictions changed)' "$tmp/same.txt"
 # Mixed precision: coarse per-tensor entropy ranges lose accuracy; a budget of 0 points sends
 # layers back to float until the validation accuracy is the float model's again.
-"$ledge" quantize "$example" --calibration "$train" --samples 300 --per-tensor --method entropy \
+[ "$full" = "1" ] && "$ledge" quantize "$example" --calibration "$train" --samples 300 --per-tensor --method entropy \
   -o "$tmp/mp.onnx" --max-accuracy-drop 0 --validation "$images" --validation-labels "$labels" \
   --json >"$tmp/mp.json"
-check "quantize --max-accuracy-drop exit 0" test $? -eq 0
-check "mixed precision meets its budget" /usr/bin/python3 -c "
+[ "$full" = "1" ] && check "quantize --max-accuracy-drop exit 0" test -s "$tmp/mp.json"
+[ "$full" = "1" ] && check "mixed precision meets its budget" /usr/bin/python3 -c "
 import json; m = json.load(open('$tmp/mp.json'))['mixed_precision']
 assert m['within_budget'] and m['final_accuracy'] >= m['float_accuracy'] - 1e-9, m
 assert len(m['sensitivity']) == 4 and m['sensitivity'][0]['relative_error'] >= m['sensitivity'][-1]['relative_error']"
