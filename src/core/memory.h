@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 
 namespace ledge {
 
@@ -15,5 +16,12 @@ void* allocate_block(size_t bytes, size_t alignment = 64, bool zero = true);
 void free_block(void* p);
 // The usable size of a block from allocate_block.
 size_t block_size(const void* p);
+
+// Owns a block from allocate_block: BlockPtr<float> w(static_cast<float*>(allocate_block(n))).
+struct BlockDeleter {
+  void operator()(void* p) const { free_block(p); }
+};
+template <class T>
+using BlockPtr = std::unique_ptr<T, BlockDeleter>;
 
 }  // namespace ledge

@@ -16,10 +16,6 @@ namespace {
 // between its copy and its product.
 constexpr int64_t kBlockBytes = int64_t{1} << 20;
 
-struct BlockFree {
-  void operator()(float* p) const { free_block(p); }
-};
-
 bool is_pointwise(const Window2d& win) {
   return win.kh == 1 && win.kw == 1 && win.sh == 1 && win.sw == 1 && win.pad_top == 0 &&
          win.pad_left == 0 && win.pad_bottom == 0 && win.pad_right == 0;
@@ -112,7 +108,7 @@ class GemmConv : public PreparedKernel {
   std::vector<float> bias_;
   ActivationRange act_;
   pthreadpool* pool_;
-  std::unique_ptr<float, BlockFree> weights_;
+  BlockPtr<float> weights_;
   float* workspace_ = nullptr;  // block_ x k_ im2col rows (shared with other kernels)
   // The run in progress, read by the tasks.
   const float* x_ = nullptr;

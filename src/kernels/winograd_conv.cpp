@@ -169,10 +169,6 @@ void transform_weights(const float* w, int64_t o_count, int64_t c_count, float* 
   }
 }
 
-struct BlockFree {
-  void operator()(float* p) const { free_block(p); }
-};
-
 class WinogradConv : public PreparedKernel {
  public:
   WinogradConv(const Geometry& g, std::vector<float> bias, ActivationRange act, pthreadpool_t pool)
@@ -240,7 +236,7 @@ class WinogradConv : public PreparedKernel {
   std::vector<float> bias_;
   ActivationRange act_;
   pthreadpool_t pool_;
-  std::unique_ptr<float, BlockFree> weights_;  // 36 packed matrices
+  BlockPtr<float> weights_;  // 36 packed matrices
   size_t weight_stride_ = 0;
   std::vector<float> zero_;  // c_pad zeros: the padding around the image
   int workers_ = 1;

@@ -194,10 +194,8 @@ Expected<std::map<std::string, Range>> calibrate(std::shared_ptr<Model> model, c
   SessionOptions so;
   so.optimize = false;  // every tensor of the graph as written is observable
   LEDGE_ASSIGN(auto session, Session::create(std::move(model), so));
-  int64_t batch = std::max<int64_t>(1, options.batch);
-  for (const auto& in : session->inputs())
-    if (in.name == input && in.type.shape && !in.type.shape->empty() && (*in.type.shape)[0] > 0)
-      batch = (*in.type.shape)[0];  // a fixed batch size
+  const int64_t fixed = fixed_batch_size(*session, input);
+  const int64_t batch = fixed > 0 ? fixed : std::max<int64_t>(1, options.batch);
   std::vector<int64_t> picked = indices;
   if (picked.empty())
     for (int64_t i = 0; i < data.size(); ++i) picked.push_back(i);
@@ -217,7 +215,7 @@ Expected<std::map<std::string, Range>> calibrate(std::shared_ptr<Model> model, c
     };
     for (size_t first = 0; first < picked.size(); first += static_cast<size_t>(batch)) {
       const size_t count = std::min(static_cast<size_t>(batch), picked.size() - first);
-      if (static_cast<int64_t>(count) != batch && batch != options.batch) break;  // fixed batch
+      if (fixed > 0 && static_cast<int64_t>(count) != fixed) break;  // no partial fixed batch
       LEDGE_ASSIGN(Tensor x, gather(data, picked, first, count));
       // Model inputs are not node outputs: observe them here.
       if (names.count(input)) {

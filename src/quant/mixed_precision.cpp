@@ -10,20 +10,13 @@ namespace ledge {
 
 namespace {
 
-int64_t fixed_batch(const Session& s, const std::string& input) {
-  for (const auto& in : s.inputs())
-    if (in.name == input && in.type.shape && !in.type.shape->empty() && (*in.type.shape)[0] > 0)
-      return (*in.type.shape)[0];
-  return 0;
-}
-
 // Runs the model over samples [0, count) in batches; calls `each(batch_first, rows, output)`
 // with the first output of every batch (rows: real samples in it).
 Status for_each_batch(std::shared_ptr<Model> model, const Dataset& data, const std::string& input,
                       int64_t count, int64_t batch,
                       const std::function<Status(int64_t, int64_t, const Tensor&)>& each) {
   LEDGE_ASSIGN(auto session, Session::create(std::move(model)));
-  const int64_t fixed = fixed_batch(*session, input);
+  const int64_t fixed = fixed_batch_size(*session, input);
   const int64_t step = fixed > 0 ? fixed : std::max<int64_t>(1, batch);
   for (int64_t first = 0; first < count; first += step) {
     const int64_t rows = std::min(step, count - first);

@@ -120,7 +120,7 @@ class Rewriter {
         input_dq_[out] = dq;  // a quantized consumer reads the same pair
       }
     }
-        drop_replaced_constants();
+    drop_replaced_constants();
     return out_;
   }
 
@@ -282,8 +282,8 @@ class Rewriter {
   std::shared_ptr<Model> out_;
   const Graph& g_in_;  // the graph as given (consumers are looked up there)
   std::set<std::string> graph_outputs_, used_;
-  std::set<std::string> pending_;   // tensors whose QDQ pair follows their producer
-  std::set<std::string> replaced_;  // float constants given an integer copy
+  std::set<std::string> pending_;                   // tensors whose QDQ pair follows their producer
+  std::set<std::string> replaced_;                  // float constants given an integer copy
   std::map<std::string, std::string> dequantized_;  // float tensor -> its QDQ copy
   std::map<std::string, std::string> input_dq_;     // activation -> QDQ copy for quantized nodes
 };

@@ -276,4 +276,11 @@ Expected<std::vector<Tensor>> Session::run_interpreted(const std::map<std::strin
   return ex.run_graph(graph, scope, true);
 }
 
+int64_t fixed_batch_size(const Session& session, const std::string& name) {
+  for (const auto& in : session.inputs())
+    if (in.name == name && in.type.shape && !in.type.shape->empty() && (*in.type.shape)[0] > 0)
+      return (*in.type.shape)[0];
+  return 0;
+}
+
 }  // namespace ledge

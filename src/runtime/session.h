@@ -101,4 +101,8 @@ class Session {
 // Checks a tensor fed for `info`: element type, rank and every known dimension.
 Status check_feed(const ValueInfo& info, const Tensor& t);
 
+// The batch size input `name` declares when it is fixed (its first dimension), else 0:
+// tools that feed data in batches must then pad the last one.
+int64_t fixed_batch_size(const Session& session, const std::string& name);
+
 }  // namespace ledge

@@ -30,13 +30,6 @@ Expected<std::string> pick_input(const Model& m, const std::string& name) {
   return inputs[0];
 }
 
-int64_t fixed_batch(const Session& s, const std::string& input) {
-  for (const auto& in : s.inputs())
-    if (in.name == input && in.type.shape && !in.type.shape->empty() && (*in.type.shape)[0] > 0)
-      return (*in.type.shape)[0];
-  return 0;
-}
-
 // Samples [first, first + count) as one batch of `rows` rows (zero rows after the data
 // when the model's batch size is fixed).
 Expected<Tensor> make_batch(const Dataset& d, int64_t first, int64_t count, int64_t rows) {
@@ -91,7 +84,7 @@ Status compare_layers(std::shared_ptr<Model> reference, std::shared_ptr<Model> c
   LEDGE_ASSIGN(auto cs, Session::create(std::move(candidate), plain));
   const int64_t total = std::min(o.layer_samples, data.size());
   int64_t batch = std::min<int64_t>(8, std::max<int64_t>(1, o.batch));  // tensors are kept
-  const int64_t fixed = fixed_batch(*rs, input);
+  const int64_t fixed = fixed_batch_size(*rs, input);
   if (fixed > 0) batch = fixed;
   std::map<std::string, LayerSums> sums;
   std::map<std::string, Tensor> kept;
@@ -164,7 +157,7 @@ Expected<ValidationReport> compare_models(std::shared_ptr<Model> reference,
   LEDGE_ASSIGN(auto cs, Session::create(candidate, so));
   if (rs->outputs().empty() || cs->outputs().empty())
     return invalid_model("a model without outputs");
-  const int64_t fixed = fixed_batch(*rs, input);
+  const int64_t fixed = fixed_batch_size(*rs, input);
   const int64_t batch = fixed > 0 ? fixed : std::max<int64_t>(1, o.batch);
 
   std::vector<double> brightness(static_cast<size_t>(r.samples));

@@ -11,6 +11,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "data/dataset.h"
 #include "io/idx.h"
 #include "runtime/session.h"
 #include "tools/ledge/commands.h"
@@ -32,33 +33,6 @@ struct EvaluateArgs {
   std::string scale = "1/255";
   bool json = false;
 };
-
-// "1/255" or a plain number. Kept as a fraction so that pixel * 1 / 255 is computed as one
-// float32 division, bit-identical to numpy's `images.astype(float32) / 255`.
-struct Scale {
-  float num = 1, den = 1;
-};
-
-Expected<Scale> parse_scale(const std::string& text) {
-  auto number = [&](const std::string& s) -> Expected<float> {
-    char* end = nullptr;
-    const double v = s.empty() ? NAN : std::strtod(s.c_str(), &end);
-    if (s.empty() || *end != '\0' || !std::isfinite(v) || std::fabs(v) > 3.4e38)
-      return invalid_argument("--scale expects a number or a fraction like 1/255, got '" + text +
-                              "'");
-    return static_cast<float>(v);
-  };
-  Scale s;
-  const size_t slash = text.find('/');
-  if (slash == std::string::npos) {
-    LEDGE_ASSIGN(s.num, number(text));
-    return s;
-  }
-  LEDGE_ASSIGN(s.num, number(text.substr(0, slash)));
-  LEDGE_ASSIGN(s.den, number(text.substr(slash + 1)));
-  if (s.den == 0) return invalid_argument("--scale divides by zero: '" + text + "'");
-  return s;
-}
 
 // How a batch of [H,W] images is laid out for the model's image input.
 struct Layout {
@@ -129,8 +103,8 @@ std::string percent(int64_t correct, int64_t total) {
 }
 
 int evaluate(const EvaluateArgs& a) {
-  auto scale = parse_scale(a.scale);
-  if (!scale) return report(scale.error());
+  DatasetOptions scale;  // the same "1/255" or number parsing as the other data tools
+  if (Status st = parse_scale(a.scale, scale); !st.ok()) return report(st.error());
 
   auto images = read_idx(a.images);
   if (!images) return report(images.error());
@@ -200,7 +174,7 @@ int evaluate(const EvaluateArgs& a) {
     Status st = dispatch<TypeSet::kNumeric>(images->dtype(), [&]<class T>() {
       const T* src = images->data<T>() + first * pixels;
       for (int64_t i = 0; i < b * pixels; ++i)
-        px[i] = static_cast<float>(src[i]) * scale->num / scale->den;
+        px[i] = static_cast<float>(src[i]) * scale.scale_num / scale.scale_den;
     });
     if (!st.ok()) return report(std::move(st).error().with_context(a.images));
 
