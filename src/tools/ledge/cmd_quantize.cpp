@@ -159,6 +159,9 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
                   "calibration data: IDX, .npy, .pb, or a folder of .npy/.pb files or of "
                   "images (PNG, JPEG; flat or one subfolder per class)")
       ->required();
+  cmd->add_option("--preprocess", a->preprocess,
+                  "for images: resize=S|WxH,crop=S|WxH,channels=rgb|bgr|gray,layout=nchw|nhwc,"
+                  "scale=1/255,mean=a/b/c,std=a/b/c (docs/data.md)");
   cmd->add_option("-o,--output", a->output, "QDQ ONNX model to write")->required();
   cmd->add_option("--labels", a->labels, "class labels of the calibration data (IDX, .npy, .txt)");
   cmd->add_flag("--balance-classes", a->balance,
@@ -173,9 +176,6 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--keep-float", a->keep_float, "leave this node in float; repeatable");
   cmd->add_option("--input", a->input, "the model input the data feed (when it has several)");
   cmd->add_option("--scale", a->scale, "factor for integer data (default 1/255)");
-  cmd->add_option("--preprocess", a->preprocess,
-                  "for images: resize=S|WxH,crop=S|WxH,channels=rgb|bgr|gray,layout=nchw|nhwc,"
-                  "scale=1/255,mean=a/b/c,std=a/b/c (docs/data.md)");
   cmd->add_flag("--json", a->json, "print JSON");
   cmd->callback([a, &exit_code]() { exit_code = quantize(*a); });
 }
