@@ -2,14 +2,16 @@
 
 #include <png.h>
 
-// jpeglib.h needs FILE and size_t declared first.
-#include <jerror.h>
-#include <jpeglib.h>
-
 #include <csetjmp>
-#include <cstdio>
 #include <cstring>
 #include <memory>
+
+// jpeglib.h uses FILE and size_t without declaring them: <cstdio> must come first.
+// clang-format off
+#include <cstdio>
+#include <jerror.h>
+#include <jpeglib.h>
+// clang-format on
 
 #include "core/file.h"
 

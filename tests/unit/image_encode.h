@@ -2,15 +2,19 @@
 // themselves, so the decoder is checked against an independent writer.
 #pragma once
 
-#include <jpeglib.h>
 #include <png.h>
 #include <zlib.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
+
+// jpeglib.h uses FILE and size_t without declaring them: <cstdio> must come first.
+// clang-format off
+#include <cstdio>
+#include <jpeglib.h>
+// clang-format on
 
 #include "core/file.h"
 
