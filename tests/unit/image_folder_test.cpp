@@ -141,7 +141,7 @@ TEST(ImageFolder, ABrokenImageIsNamed) {
   TempDir dir;
   write_png(dir.file("c/good.png"), 4, 4, 0);
   auto png = test::encode_png(4, 4, PNG_COLOR_TYPE_RGB, 8, std::vector<uint8_t>(48, 9));
-  png.resize(png.size() - 30);
+  png.erase(png.end() - 30, png.end());  // erase: GCC 12 misreads a shrinking resize
   test::save(dir.file("c/torn.png"), png);
   auto d = load_dataset(dir.path());
   ASSERT_FALSE(d.ok());
