@@ -135,7 +135,8 @@ TEST(ImageDecode, JpegCloseToTheOriginal) {
 TEST(ImageDecode, TruncatedFilesAreErrorsNamingTheFile) {
   TempDir dir;
   const auto png = encode_png(16, 16, PNG_COLOR_TYPE_RGB, 8, pattern(16 * 16 * 3, 7));
-  const auto jpeg = encode_jpeg(16, 16, 3, gradient(16, 16, 3));
+  // Noise, so that most of the JPEG is scan data rather than tables.
+  const auto jpeg = encode_jpeg(48, 48, 3, pattern(48 * 48 * 3, 10));
   for (size_t keep : {size_t{4}, size_t{20}, size_t{60}}) {
     for (const auto* bytes : {&png, &jpeg}) {
       const std::string path = dir.file(bytes == &png ? "cut.png" : "cut.jpg");
@@ -153,9 +154,9 @@ TEST(ImageDecode, TruncatedFilesAreErrorsNamingTheFile) {
     test::save(path, std::vector<uint8_t>(bytes->begin(), bytes->begin() + bytes->size() * 3 / 4));
     auto img = read_image(path);
     ASSERT_FALSE(img.ok()) << path;
-    EXPECT_NE(img.error().message().find(path), std::string::npos);
-    EXPECT_NE(img.error().message().find(bytes == &png ? "PNG" : "JPEG"), std::string::npos)
-        << img.error().message();
+    EXPECT_EQ(img.error().message(),
+              path + (bytes == &png ? ": corrupt PNG: the file ends early (truncated)"
+                                    : ": corrupt JPEG: Premature end of JPEG file"));
   }
 }
 
