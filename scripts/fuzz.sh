@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets with clang (+ASan/UBSan) and runs each for a bounded time.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 60)
 # Seeds: the ONNX backend test models and tensors, plus the bundled example (also compiled
-# to .ledge artifacts, with a few models that have subgraphs).
+# to .ledge artifacts, with a few models that have subgraphs), and small PNG and JPEG pictures
+# (fuzz/seeds/image).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -12,10 +13,11 @@ CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDe
   -DLEDGE_FUZZ=ON -DLEDGE_SANITIZE=ON -DLEDGE_TESTS=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target model_loader_fuzzer tensor_file_fuzzer \
-  artifact_fuzzer ledge
+  artifact_fuzzer image_decoder_fuzzer ledge
 
 corpus=build-fuzz/corpus
-mkdir -p "$corpus/model" "$corpus/tensor" "$corpus/artifact"
+mkdir -p "$corpus/model" "$corpus/tensor" "$corpus/artifact" "$corpus/image"
+[ -z "$(ls -A "$corpus/image")" ] && cp fuzz/seeds/image/* "$corpus/image/"
 if [ -z "$(ls -A "$corpus/artifact")" ]; then
   cp tests/fuzz_regressions/*.ledge "$corpus/artifact/"
   i=0
@@ -37,9 +39,9 @@ if [ -z "$(ls -A "$corpus/model")" ]; then
   printf '\0\0\x08\x01\0\0\0\x02\x07\x01' | gzip -9 >"$corpus/tensor/seed_idx1.gz"
 fi
 
-for target in model_loader_fuzzer tensor_file_fuzzer artifact_fuzzer; do
+for target in model_loader_fuzzer tensor_file_fuzzer artifact_fuzzer image_decoder_fuzzer; do
   dir="$corpus/${target%%_fuzzer}"
-  dir="${dir/model_loader/model}"; dir="${dir/tensor_file/tensor}"
+  dir="${dir/model_loader/model}"; dir="${dir/tensor_file/tensor}"; dir="${dir/image_decoder/image}"
   echo "fuzzing $target for ${seconds}s"
   ./build-fuzz/$target "$dir" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -seed=1 -max_len=262144 -print_final_stats=1 -artifact_prefix=build-fuzz/crash- 2>&1 | tail -n 12

@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # fast kernels and threads; the compiled artifact
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libflatbuffers-dev flatbuffers-compiler
+  # data: images as data sets (PNG and JPEG decoding)
+  libpng-dev libjpeg-dev
   # data: ONNX backend tests and the Fashion-MNIST dataset
   libonnx-testdata dataset-fashion-mnist
   # interop test (tests/interop): model export and output comparison

@@ -33,7 +33,7 @@ fuzzed=0
 if [ "$fuzz_seconds" != "0" ]; then
   echo "== fuzzing (${fuzz_seconds}s per target)"
   bash scripts/fuzz.sh "$fuzz_seconds"
-  fuzzed=3
+  fuzzed=4
 fi
 
 arm=0

@@ -9,6 +9,9 @@
 #include <map>
 
 #include "core/file.h"
+#include "data/image_decode.h"
+#include "data/image_folder.h"
+#include "data/preprocess.h"
 #include "io/idx.h"
 #include "io/npy.h"
 #include "onnx/import.h"
@@ -57,7 +60,8 @@ Expected<std::vector<std::string>> tensor_files(const std::string& dir) {
       files.push_back(p);
   }
   if (ec) return io_error(dir + ": " + ec.message());
-  if (files.empty()) return invalid_argument(dir + ": no .npy or .pb files in the folder");
+  if (files.empty())
+    return invalid_argument(dir + ": no .npy, .pb, .png, .jpg or .jpeg files in the folder");
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -98,6 +102,27 @@ Expected<Tensor> slice_rows(const Tensor& t, int64_t first, int64_t count) {
   return out;
 }
 
+// Images: a folder of them (flat or by class), or one file.
+Expected<Dataset> load_images(const std::string& path, bool folder, const DatasetOptions& options) {
+  auto spec = parse_preprocess(options.preprocess);
+  if (!spec) return spec.error();
+  if (!spec->has_scale) {
+    spec->scale_num = options.scale_num;
+    spec->scale_den = options.scale_den;
+  }
+  if (folder) return load_image_folder(path, *spec, options.limit);
+  return load_image_files({path}, *spec);
+}
+
+bool has_tensor_files(const std::string& dir) {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string p = it->path().string();
+    if (ends_with(p, ".npy") || ends_with(p, ".pb")) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Expected<Tensor> Dataset::sample(int64_t i) const { return slice_rows(samples, i, 1); }
@@ -128,10 +153,19 @@ Status parse_scale(const std::string& text, DatasetOptions& options) {
 }
 
 Expected<Dataset> load_dataset(const std::string& path, const DatasetOptions& options) {
+  std::error_code ec;
+  const bool folder = fs::is_directory(path, ec);
+  // A folder of tensor files stays one even where images lie beside them.
+  if (folder ? !has_tensor_files(path) && holds_images(path) : has_image_extension(path))
+    return load_images(path, folder, options);
+  if (!options.preprocess.empty())
+    return invalid_argument(
+        path + ": --preprocess applies to images (PNG, JPEG); this is " +
+        (folder ? "a folder without images, or with .npy/.pb files (which come first)"
+                : "not an image file"));
   Dataset d;
   d.source = path;
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
+  if (folder) {
     LEDGE_ASSIGN(auto files, tensor_files(path));
     if (options.limit >= 0 && files.size() > static_cast<size_t>(options.limit))
       files.resize(static_cast<size_t>(options.limit));

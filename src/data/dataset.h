@@ -12,6 +12,9 @@
 //   .npy                                  float32 as stored; integers like IDX
 //   .pb (an ONNX TensorProto)             the same
 //   a folder of .npy or .pb files         one sample or batch per file, in name order
+//   a folder of PNG/JPEG images           flat, or one subfolder per class (labels from the
+//   (or one image file)                   folder names); decoded and preprocessed by
+//                                         options.preprocess (data/image_folder.h)
 // Every file is untrusted: shapes and sizes are checked, errors name the file.
 #pragma once
 
@@ -29,6 +32,10 @@ struct Dataset {
   Tensor samples;               // float32 [N, ...]: the first axis counts samples
   std::vector<int64_t> labels;  // empty, or one class index per sample
   std::string source;           // where the samples came from, for messages and reports
+  // Images by class folder: the folder names, label i being class_names[i]; else empty.
+  std::vector<std::string> class_names;
+  // Images: one file name per sample (relative to the folder), for reports; else empty.
+  std::vector<std::string> names;
 
   int64_t size() const { return samples.defined() && samples.rank() > 0 ? samples.dim(0) : 0; }
   // Sample i as a float32 [1, ...] tensor (a copy).
@@ -42,6 +49,9 @@ struct DatasetOptions {
   // one float32 division, bit-identical to numpy's `x.astype(float32) / 255`).
   float scale_num = 1, scale_den = 255;
   int64_t limit = -1;  // read at most this many samples (-1: all)
+  // Images only: the preprocessing spec (data/preprocess.h), "" for its defaults. Its scale,
+  // when not given, is the one above. Given for data that are not images: an error.
+  std::string preprocess;
 };
 
 // Parses "1/255" or a plain number into options.scale_*.

@@ -26,7 +26,7 @@ namespace ledge::cli {
 namespace {
 
 struct QuantizeArgs {
-  std::string model, calibration, labels, output, input, scale = "1/255";
+  std::string model, calibration, labels, output, input, scale = "1/255", preprocess;
   std::string method = "minmax", weights = "int8", activations = "uint8";
   double percentile = 99.99;
   int64_t samples = 1000;
@@ -78,8 +78,6 @@ int quantize(const QuantizeArgs& a) {
         "int8 .ledge artifacts need the integer kernels, which are not implemented yet; write "
         "a QDQ .onnx (which ledge and ONNX Runtime run)"));
   if (a.samples < 1) return report(invalid_argument("--samples must be at least 1"));
-  if (a.balance && a.labels.empty())
-    return report(invalid_argument("--balance-classes needs --labels"));
   auto method = parse_range_method(a.method);
   if (!method) return report(method.error());
 
@@ -90,6 +88,7 @@ int quantize(const QuantizeArgs& a) {
 
   DatasetOptions dopts;
   if (Status st = parse_scale(a.scale, dopts); !st.ok()) return report(st.error());
+  dopts.preprocess = a.preprocess;
   auto data = load_dataset(a.calibration, dopts);
   if (!data) return report(data.error());
   if (!a.labels.empty()) {
@@ -97,6 +96,9 @@ int quantize(const QuantizeArgs& a) {
     if (!labels) return report(labels.error());
     data->labels = std::move(*labels);
   }
+  if (a.balance && data->labels.empty())
+    return report(invalid_argument(
+        "--balance-classes needs labels: --labels, or a folder of images by class"));
   if (Status st = fit_to_input(*data, *input); !st.ok()) return report(st.error());
   std::vector<int64_t> indices;
   if (a.balance) {
@@ -224,8 +226,12 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
       "quantize", "Post-training int8 quantization with calibration; writes a QDQ ONNX model");
   cmd->add_option("model", a->model, "float ONNX model")->required();
   cmd->add_option("--calibration", a->calibration,
-                  "calibration data: IDX, .npy, .pb, or a folder of .npy/.pb files")
+                  "calibration data: IDX, .npy, .pb, or a folder of .npy/.pb files or of "
+                  "images (PNG, JPEG; flat or one subfolder per class)")
       ->required();
+  cmd->add_option("--preprocess", a->preprocess,
+                  "for images: resize=S|WxH,crop=S|WxH,channels=rgb|bgr|gray,layout=nchw|nhwc,"
+                  "scale=1/255,mean=a/b/c,std=a/b/c (docs/data.md)");
   cmd->add_option("-o,--output", a->output, "QDQ ONNX model to write")->required();
   cmd->add_option("--labels", a->labels, "class labels of the calibration data (IDX, .npy, .txt)");
   cmd->add_flag("--balance-classes", a->balance,
