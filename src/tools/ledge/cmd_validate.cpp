@@ -1,6 +1,6 @@
 // ledge validate --reference A --candidate B --data X [--labels Y] [--json] [--html FILE]
 //                [--brightness F] [--limit N] [--layer-samples N] [--input NAME] [--scale S]
-//                [--batch B] [--threads N]
+//                [--batch B] [--threads N] [--preprocess SPEC]
 //
 // Where a candidate model (quantized, optimized) differs from its reference on real data:
 // accuracy, agreement, per-class and per-brightness slices, per-layer SQNR, the disagreeing
@@ -24,7 +24,7 @@ namespace ledge::cli {
 namespace {
 
 struct ValidateArgs {
-  std::string reference, candidate, data, labels, html, input, scale = "1/255";
+  std::string reference, candidate, data, labels, html, input, scale = "1/255", preprocess;
   double brightness = 1.0;
   int64_t limit = -1, layer_samples = 64, batch = 64, threads = 1;
   bool json = false;
@@ -136,6 +136,7 @@ int validate(const ValidateArgs& a) {
     return report(invalid_argument("--brightness must be a positive factor"));
   DatasetOptions dopts;
   dopts.limit = a.limit;
+  dopts.preprocess = a.preprocess;
   if (Status st = parse_scale(a.scale, dopts); !st.ok()) return report(st.error());
   auto data = load_dataset(a.data, dopts);
   if (!data) return report(data.error());
@@ -143,7 +144,7 @@ int validate(const ValidateArgs& a) {
     auto labels = load_labels(a.labels);
     if (!labels) return report(labels.error());
     data->labels = std::move(*labels);
-  }
+  }  // (a folder of class subfolders brings its own labels)
   auto reference = load_model(a.reference);
   if (!reference) return report(reference.error());
   auto candidate = load_model(a.candidate);
@@ -175,6 +176,9 @@ int validate(const ValidateArgs& a) {
     };
   auto r = compare_models(*reference, *candidate, *data, o);
   if (!r) return report(std::move(r).error().with_context("validate"));
+  for (auto& d : r->disagreements)
+    if (d.sample < static_cast<int64_t>(data->names.size()))
+      d.name = data->names[static_cast<size_t>(d.sample)];
   r->reference_name = a.reference;
   r->candidate_name = a.candidate;
   if (a.brightness != 1.0) r->data_name += " x " + std::to_string(a.brightness);
@@ -208,6 +212,9 @@ void add_validate_command(CLI::App& app, int& exit_code) {
                   "samples for the per-layer comparison (default 64; 0 skips it)");
   cmd->add_option("--input", a->input, "the model input the data feed (when it has several)");
   cmd->add_option("--scale", a->scale, "factor for integer data (default 1/255)");
+  cmd->add_option("--preprocess", a->preprocess,
+                  "for folders of images: resize, crop, channels, layout, scale, mean, std "
+                  "(docs/data.md)");
   cmd->add_option("--batch", a->batch, "samples per run (default 64)");
   cmd->add_option("--threads", a->threads, "worker threads (default 1)");
   cmd->callback([a, &exit_code]() { exit_code = validate(*a); });
