@@ -37,7 +37,9 @@ Status write_file(const std::string& path, const void* data, size_t size) {
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) return io_error(path + ": " + std::strerror(errno));
-  const bool ok = std::fwrite(data, 1, size, f) == size;
+  // Nothing to write for an empty file; fwrite must not see the null pointer an empty vector
+  // may hand over.
+  const bool ok = size == 0 || std::fwrite(data, 1, size, f) == size;
   if (std::fclose(f) != 0 || !ok) {
     std::remove(tmp.c_str());
     return io_error(path + ": write failed");
