@@ -132,14 +132,20 @@ int quantize(const QuantizeArgs& a) {
   std::shared_ptr<Model> result;
   std::optional<MixedPrecisionResult> mixed;
   if (a.max_drop >= 0) {
-    if (a.validation.empty() || a.validation_labels.empty())
-      return report(invalid_argument(
-          "--max-accuracy-drop needs --validation DATA and --validation-labels LABELS"));
+    if (a.validation.empty())
+      return report(invalid_argument("--max-accuracy-drop needs --validation DATA"));
     auto vdata = load_dataset(a.validation, dopts);
     if (!vdata) return report(vdata.error());
-    auto vlabels = load_labels(a.validation_labels);
-    if (!vlabels) return report(vlabels.error());
-    vdata->labels = std::move(*vlabels);
+    if (!a.validation_labels.empty()) {
+      auto vlabels = load_labels(a.validation_labels);
+      if (!vlabels) return report(vlabels.error());
+      vdata->labels = std::move(*vlabels);
+    }
+    // (a folder with one subfolder per class brings its own labels)
+    if (vdata->labels.empty())
+      return report(invalid_argument(
+          "--max-accuracy-drop needs labelled validation data: --validation-labels LABELS, or a "
+          "folder of class subfolders"));
     if (Status st = fit_to_input(*vdata, *input); !st.ok()) return report(st.error());
     MixedPrecisionOptions mo;
     mo.max_accuracy_drop = a.max_drop;
