@@ -36,12 +36,13 @@ constexpr int64_t kMaxWeightBytes = int64_t{4} << 20;
 
 using v16 = float __attribute__((vector_size(kLanes * sizeof(float))));
 
-inline v16 load(const float* p, int64_t n) {
-  v16 v = {};
+// Vectors go in and out by reference: passed by value, a 64-byte vector would change the
+// calling convention between the AVX2 and AVX-512 builds of the callers (clang refuses that).
+inline void load(v16& v, const float* p, int64_t n) {
+  v = v16{};
   std::memcpy(&v, p, static_cast<size_t>(n) * sizeof(float));
-  return v;
 }
-inline void store(float* p, v16 v, int64_t n) {
+inline void store(float* p, const v16& v, int64_t n) {
   std::memcpy(p, &v, static_cast<size_t>(n) * sizeof(float));
 }
 
@@ -73,9 +74,13 @@ LEDGE_SIMD_CLONES void transform_input(const Geometry& g, const float* x, const 
     const int64_t lanes = std::min(kLanes, g.c - c);
     v16 r[kPoints];
     for (int j = 0; j < 6; ++j) {  // columns: Bᵀ d
-      const v16 d0 = load(p[j] + c, lanes), d1 = load(p[6 + j] + c, lanes),
-                d2 = load(p[12 + j] + c, lanes), d3 = load(p[18 + j] + c, lanes),
-                d4 = load(p[24 + j] + c, lanes), d5 = load(p[30 + j] + c, lanes);
+      v16 d0, d1, d2, d3, d4, d5;
+      load(d0, p[j] + c, lanes);
+      load(d1, p[6 + j] + c, lanes);
+      load(d2, p[12 + j] + c, lanes);
+      load(d3, p[18 + j] + c, lanes);
+      load(d4, p[24 + j] + c, lanes);
+      load(d5, p[30 + j] + c, lanes);
       r[j] = 4 * d0 - 5 * d2 + d4;
       r[6 + j] = -4 * (d1 + d2) + d3 + d4;
       r[12 + j] = 4 * (d1 - d2) - d3 + d4;
@@ -107,13 +112,18 @@ LEDGE_SIMD_CLONES void transform_output(const Geometry& g, const float* m, const
   const v16 vlo = v16{} + lo, vhi = v16{} + hi;
   for (int64_t o = 0; o < g.o; o += kLanes) {
     const int64_t lanes = std::min(kLanes, g.o - o);
-    const v16 b = load(bias + o, kLanes);  // bias is padded to o_pad
+    v16 b;
+    load(b, bias + o, kLanes);  // bias is padded to o_pad
     v16 r[4][6];
     for (int j = 0; j < 6; ++j) {  // columns: Aᵀ m
       const float* s = src + j * stride + o;
-      const v16 m0 = load(s, kLanes), m1 = load(s + 6 * stride, kLanes),
-                m2 = load(s + 12 * stride, kLanes), m3 = load(s + 18 * stride, kLanes),
-                m4 = load(s + 24 * stride, kLanes), m5 = load(s + 30 * stride, kLanes);
+      v16 m0, m1, m2, m3, m4, m5;
+      load(m0, s, kLanes);
+      load(m1, s + 6 * stride, kLanes);
+      load(m2, s + 12 * stride, kLanes);
+      load(m3, s + 18 * stride, kLanes);
+      load(m4, s + 24 * stride, kLanes);
+      load(m5, s + 30 * stride, kLanes);
       r[0][j] = m0 + m1 + m2 + m3 + m4;
       r[1][j] = m1 - m2 + 2 * (m3 - m4);
       r[2][j] = m1 + m2 + 4 * (m3 + m4);
