@@ -17,6 +17,7 @@
 #include "io/npy.h"
 #include "onnx/import.h"
 #include "runtime/session.h"
+#include "temp_dir.h"
 
 namespace ledge {
 namespace {
@@ -26,22 +27,7 @@ namespace fs = std::filesystem;
 const std::string kExample = std::string(LEDGE_SOURCE_DIR) + "/examples/fashion_mnist/";
 const std::string kNodeTests = "/usr/share/libonnx-testdata/data/node/";
 
-// A fresh folder per test, removed at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "ledge_artifact_XXXXXX").string();
-    if (mkdtemp(pattern.data())) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (fs::path(path_) / name).string(); }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 // Deterministic bytes that are valid for the element type (bool holds only 0 and 1).
 Tensor patterned(DType dtype, Shape shape, int seed) {

@@ -9,24 +9,14 @@
 
 #include "io/idx.h"
 #include "io/npy.h"
+#include "temp_dir.h"
 
 namespace ledge {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir()
-      : path_(fs::temp_directory_path() / ("ledge_dataset_test_" + std::to_string(::getpid()))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 ValueInfo input(const std::string& name, Shape shape) {
   ValueInfo v;

@@ -10,29 +10,14 @@
 #include "data/dataset.h"
 #include "image_encode.h"
 #include "io/npy.h"
+#include "temp_dir.h"
 
 namespace ledge {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir()
-      : path_(fs::temp_directory_path() /
-              ("ledge_image_folder_test_" + std::to_string(::getpid()))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const {
-    fs::create_directories((path_ / name).parent_path());
-    return (path_ / name).string();
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 // A width x height RGB PNG whose every byte is `value + index`.
 void write_png(const std::string& path, int width, int height, int value) {
@@ -43,11 +28,11 @@ void write_png(const std::string& path, int width, int height, int value) {
 
 TEST(ImageFolder, FlatFolderInNameOrderWithoutLabels) {
   TempDir dir;
-  write_png(dir.file("b.png"), 3, 2, 100);
-  write_png(dir.file("a.png"), 3, 2, 0);
-  write_png(dir.file("c.PNG"), 3, 2, 200);
-  test::save(dir.file("notes.txt"), {'x'});
-  write_png(dir.file(".hidden.png"), 9, 9, 0);  // skipped, else the sizes would differ
+  write_png(dir.with_folders("b.png"), 3, 2, 100);
+  write_png(dir.with_folders("a.png"), 3, 2, 0);
+  write_png(dir.with_folders("c.PNG"), 3, 2, 200);
+  test::save(dir.with_folders("notes.txt"), {'x'});
+  write_png(dir.with_folders(".hidden.png"), 9, 9, 0);  // skipped, else the sizes would differ
   DatasetOptions opts;
   opts.preprocess = "layout=nhwc";
   auto d = load_dataset(dir.path(), opts);
@@ -64,12 +49,12 @@ TEST(ImageFolder, FlatFolderInNameOrderWithoutLabels) {
 
 TEST(ImageFolder, ClassFoldersGiveLabelsInFolderOrder) {
   TempDir dir;
-  write_png(dir.file("dog/x.png"), 2, 2, 30);
-  write_png(dir.file("cat/z.png"), 2, 2, 20);
-  write_png(dir.file("cat/y.png"), 2, 2, 10);
+  write_png(dir.with_folders("dog/x.png"), 2, 2, 30);
+  write_png(dir.with_folders("cat/z.png"), 2, 2, 20);
+  write_png(dir.with_folders("cat/y.png"), 2, 2, 10);
   fs::create_directories(dir.path() + "/empty");  // a class with no pictures keeps its index
-  write_png(dir.file("zebra/w.png"), 2, 2, 40);
-  write_png(dir.file(".cache/v.png"), 2, 2, 0);
+  write_png(dir.with_folders("zebra/w.png"), 2, 2, 40);
+  write_png(dir.with_folders(".cache/v.png"), 2, 2, 0);
   DatasetOptions opts;
   opts.scale_num = 1, opts.scale_den = 1;  // --scale applies when the spec names none
   auto d = load_dataset(dir.path(), opts);
@@ -96,11 +81,12 @@ TEST(ImageFolder, ClassFoldersGiveLabelsInFolderOrder) {
 
 TEST(ImageFolder, SizesMustAgreeUnlessTheSpecFixesThem) {
   TempDir dir;
-  write_png(dir.file("a.png"), 6, 4, 0);
-  write_png(dir.file("b.png"), 8, 8, 0);
+  write_png(dir.with_folders("a.png"), 6, 4, 0);
+  write_png(dir.with_folders("b.png"), 8, 8, 0);
   auto d = load_dataset(dir.path());
   ASSERT_FALSE(d.ok());
-  EXPECT_NE(d.error().message().find(dir.file("b.png")), std::string::npos) << d.error().message();
+  EXPECT_NE(d.error().message().find(dir.with_folders("b.png")), std::string::npos)
+      << d.error().message();
   EXPECT_NE(d.error().message().find("resize="), std::string::npos);
 
   DatasetOptions opts;
@@ -115,15 +101,16 @@ TEST(ImageFolder, SizesMustAgreeUnlessTheSpecFixesThem) {
   opts.preprocess = "crop=7";
   d = load_dataset(dir.path(), opts);
   ASSERT_FALSE(d.ok());
-  EXPECT_NE(d.error().message().find(dir.file("a.png") + ": crop 7x7 is larger"), std::string::npos)
+  EXPECT_NE(d.error().message().find(dir.with_folders("a.png") + ": crop 7x7 is larger"),
+            std::string::npos)
       << d.error().message();
 }
 
 TEST(ImageFolder, JpegsAndSingleFiles) {
   TempDir dir;
   std::vector<uint8_t> px(8 * 8 * 3, 128);
-  test::save(dir.file("pics/one.jpg"), test::encode_jpeg(8, 8, 3, px));
-  test::save(dir.file("pics/two.jpeg"), test::encode_jpeg(8, 8, 3, px));
+  test::save(dir.with_folders("pics/one.jpg"), test::encode_jpeg(8, 8, 3, px));
+  test::save(dir.with_folders("pics/two.jpeg"), test::encode_jpeg(8, 8, 3, px));
   DatasetOptions opts;
   opts.preprocess = "mean=0.5,std=0.5";
   auto d = load_dataset(dir.path() + "/pics", opts);
@@ -132,28 +119,29 @@ TEST(ImageFolder, JpegsAndSingleFiles) {
   for (int64_t i = 0; i < d->samples.numel(); ++i)
     EXPECT_NEAR(d->samples.data<float>()[i], (128 / 255.0 - 0.5) / 0.5, 2 * 2 / 255.0);
 
-  d = load_dataset(dir.file("pics/one.jpg"), opts);
+  d = load_dataset(dir.with_folders("pics/one.jpg"), opts);
   ASSERT_TRUE(d.ok()) << d.error().message();
   EXPECT_EQ(d->samples.shape(), (Shape{1, 3, 8, 8}));
 }
 
 TEST(ImageFolder, ABrokenImageIsNamed) {
   TempDir dir;
-  write_png(dir.file("c/good.png"), 4, 4, 0);
+  write_png(dir.with_folders("c/good.png"), 4, 4, 0);
   auto png = test::encode_png(4, 4, PNG_COLOR_TYPE_RGB, 8, std::vector<uint8_t>(48, 9));
   png.erase(png.end() - 30, png.end());  // erase: GCC 12 misreads a shrinking resize
-  test::save(dir.file("c/torn.png"), png);
+  test::save(dir.with_folders("c/torn.png"), png);
   auto d = load_dataset(dir.path());
   ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.error().message().rfind(dir.file("c/torn.png") + ": corrupt PNG", 0), 0u)
+  EXPECT_EQ(d.error().message().rfind(dir.with_folders("c/torn.png") + ": corrupt PNG", 0), 0u)
       << d.error().message();
 }
 
 TEST(ImageFolder, TensorFoldersAreUnchangedAndRefuseASpec) {
   TempDir dir;
   ASSERT_TRUE(
-      write_npy(dir.file("t/s0.npy"), Tensor::from_vector(std::vector<float>{1, 2}, {2})).ok());
-  write_png(dir.file("t/stray.png"), 2, 2, 0);  // .npy files come first
+      write_npy(dir.with_folders("t/s0.npy"), Tensor::from_vector(std::vector<float>{1, 2}, {2}))
+          .ok());
+  write_png(dir.with_folders("t/stray.png"), 2, 2, 0);  // .npy files come first
   auto d = load_dataset(dir.path() + "/t");
   ASSERT_TRUE(d.ok()) << d.error().message();
   EXPECT_EQ(d->samples.shape(), (Shape{1, 2}));
