@@ -1,5 +1,5 @@
-// NHWC pooling through XNNPACK: ledge.NhwcMaxPool, ledge.NhwcAveragePool (padding not
-// counted; with count_include_pad and padding the reference kernel runs) and
+// NHWC pooling through XNNPACK: ledge.NhwcMaxPool (float32, uint8, int8), ledge.NhwcAveragePool
+// (padding not counted; with count_include_pad and padding the reference kernel runs) and
 // ledge.NhwcGlobalAveragePool.
 #include <limits>
 
@@ -28,13 +28,35 @@ Expected<std::unique_ptr<PreparedKernel>> prepare_max(PrepareContext& c) {
   const size_t ch = static_cast<size_t>(x[3]);
   // XNNPACK needs a window of at least 2 elements.
   if (win.kh * win.kw < 2) return std::unique_ptr<PreparedKernel>();
+  const auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
   xnn_operator_t op = nullptr;
+  const DType t = c.input_type(0).dtype;
+  if (t == DType::kUInt8 || t == DType::kInt8) {
+    const bool is_u8 = t == DType::kUInt8;
+    const xnn_status st = is_u8 ? xnn_create_max_pooling2d_nhwc_u8(
+                                      u(win.pad_top), u(win.pad_right), u(win.pad_bottom),
+                                      u(win.pad_left), u(win.kh), u(win.kw), u(win.sh), u(win.sw),
+                                      u(win.dh), u(win.dw), ch, ch, ch, 0, 255, 0, &op)
+                                : xnn_create_max_pooling2d_nhwc_s8(
+                                      u(win.pad_top), u(win.pad_right), u(win.pad_bottom),
+                                      u(win.pad_left), u(win.kh), u(win.kw), u(win.sh), u(win.sw),
+                                      u(win.dh), u(win.dw), ch, ch, ch, -128, 127, 0, &op);
+    const size_t n = static_cast<size_t>(x[0]), h = static_cast<size_t>(x[1]),
+                 w = static_cast<size_t>(x[2]);
+    return make_xnn_kernel(
+        st, op, "max pooling",
+        [=](xnn_operator_t o, const Tensor* const* in, Tensor* const* out, pthreadpool_t pool) {
+          return is_u8 ? xnn_setup_max_pooling2d_nhwc_u8(o, n, h, w, in[0]->data<uint8_t>(),
+                                                         out[0]->data<uint8_t>(), pool)
+                       : xnn_setup_max_pooling2d_nhwc_s8(o, n, h, w, in[0]->data<int8_t>(),
+                                                         out[0]->data<int8_t>(), pool);
+        },
+        c, 1);
+  }
+  if (t != DType::kFloat32) return std::unique_ptr<PreparedKernel>();
   const xnn_status st = xnn_create_max_pooling2d_nhwc_f32(
-      static_cast<uint32_t>(win.pad_top), static_cast<uint32_t>(win.pad_right),
-      static_cast<uint32_t>(win.pad_bottom), static_cast<uint32_t>(win.pad_left),
-      static_cast<uint32_t>(win.kh), static_cast<uint32_t>(win.kw), static_cast<uint32_t>(win.sh),
-      static_cast<uint32_t>(win.sw), static_cast<uint32_t>(win.dh), static_cast<uint32_t>(win.dw),
-      ch, ch, ch, -kInf, kInf, 0, &op);
+      u(win.pad_top), u(win.pad_right), u(win.pad_bottom), u(win.pad_left), u(win.kh), u(win.kw),
+      u(win.sh), u(win.sw), u(win.dh), u(win.dw), ch, ch, ch, -kInf, kInf, 0, &op);
   return make_xnn_kernel(st, op, "max pooling", window_setup(x, true), c, 1);
 }
 

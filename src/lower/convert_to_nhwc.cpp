@@ -21,8 +21,10 @@ namespace ledge {
 namespace {
 
 const std::set<std::string> kUnaryOps = {
-    "Relu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid", "LeakyRelu", "Tanh", "Elu",
-    "Selu", "Exp",  "Neg",       "Abs",         "Sqrt",    "Softplus",  "Erf",  "Identity"};
+    "Relu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid", "LeakyRelu", "Tanh", "Elu", "Selu",
+    "Exp", "Neg", "Abs", "Sqrt", "Softplus", "Erf", "Identity",
+    // Per-tensor parameters only (try_unary takes no other): element-wise, layout-free.
+    "QuantizeLinear", "DequantizeLinear"};
 const std::set<std::string> kBinaryOps = {"Add", "Sub", "Mul", "Div", "Max", "Min"};
 
 class Converter {
@@ -128,6 +130,7 @@ class Converter {
   Status visit(Node n) {
     if (n.domain.empty()) {
       if (n.op_type == "Conv" && try_conv(n)) return Status();
+      if (n.op_type == "QLinearConv" && try_qconv(n)) return Status();
       if ((n.op_type == "MaxPool" || n.op_type == "AveragePool") && try_pool(n)) return Status();
       if (n.op_type == "GlobalAveragePool" && try_global_pool(n)) return Status();
       if (kUnaryOps.count(n.op_type) && try_unary(n)) return Status();
@@ -187,16 +190,9 @@ class Converter {
     }
     const auto pads = explicit_pads(n, n.inputs[0], w->dim(2), w->dim(3));
     if (!pads) return false;
-    std::string w_nhwc;
-    if (auto it = packed_.find(n.inputs[1]); it != packed_.end()) {
-      w_nhwc = it->second;
-    } else {
-      auto t = transpose_tensor(*w, {0, 2, 3, 1});
-      if (!t) return false;
-      w_nhwc = names_.make(n.inputs[1] + "/ohwi");
-      g_.initializers[w_nhwc] = std::move(t).value();
-      packed_[n.inputs[1]] = w_nhwc;
-    }
+    const auto w_ohwi = ohwi_weights(n.inputs[1]);
+    if (!w_ohwi) return false;
+    const std::string w_nhwc = *w_ohwi;
     // The NCHW weights go as soon as their last reader is converted, so a model lowered in
     // place never holds both layouts of every weight at once.
     if (--reads_[n.inputs[1]] == 0 && !g_.find_input(n.inputs[1]))
@@ -216,8 +212,54 @@ class Converter {
     return true;
   }
 
+  // The weights in OHWI, transposed once per initializer however many nodes read it.
+  std::optional<std::string> ohwi_weights(const std::string& w_name) {
+    if (auto it = packed_.find(w_name); it != packed_.end()) return it->second;
+    const Tensor* w = find_initializer(g_, w_name);
+    if (!w || w->rank() != 4) return std::nullopt;
+    auto t = transpose_tensor(*w, {0, 2, 3, 1});
+    if (!t) return std::nullopt;
+    const std::string name = names_.make(w_name + "/ohwi");
+    g_.initializers[name] = std::move(t).value();
+    packed_[w_name] = name;
+    return name;
+  }
+
+  // QLinearConv → ledge.NhwcQLinearConv: the same inputs, x and y NHWC, w OHWI.
+  bool try_qconv(Node& n) {
+    if (n.inputs.size() < 8 || n.outputs.size() != 1 || rank(n.inputs[0]) != 4) return false;
+    const Tensor* w = find_initializer(g_, n.inputs[3]);
+    if (!w || w->rank() != 4) return false;
+    for (size_t i : {1, 2, 4, 5, 6, 7})
+      if (!find_initializer(g_, n.inputs[i])) return false;
+    const auto pads = explicit_pads(n, n.inputs[0], w->dim(2), w->dim(3));
+    if (!pads) return false;
+    auto w_ohwi = ohwi_weights(n.inputs[3]);
+    if (!w_ohwi) return false;
+    if (--reads_[n.inputs[3]] == 0 && !g_.find_input(n.inputs[3]))
+      g_.initializers.erase(n.inputs[3]);
+    Node c;
+    c.name = n.name;
+    c.op_type = "NhwcQLinearConv";
+    c.domain = kLoweredDomain;
+    c.inputs = n.inputs;
+    c.inputs[0] = need_nhwc(n.inputs[0]);
+    c.inputs[3] = *w_ohwi;
+    for (const char* a : {"strides", "dilations"})
+      if (n.has_attr(a)) c.attributes[a] = n.attributes.at(a);
+    c.attributes["pads"] = *pads;
+    c.attributes["group"] = attr_as_int(n, "group", 1);
+    c.outputs = {nhwc_output(n.outputs[0])};
+    g_.nodes.push_back(std::move(c));
+    return true;
+  }
+
   bool try_pool(Node& n) {
-    if (n.outputs.size() != 1 || !has_nhwc(n.inputs[0]) || !is_float4d(n.inputs[0])) return false;
+    const DType t = value_dtype(g_, n.inputs[0]);
+    const bool q8 = n.op_type == "MaxPool" && (t == DType::kUInt8 || t == DType::kInt8);
+    if (n.outputs.size() != 1 || !has_nhwc(n.inputs[0]) || rank(n.inputs[0]) != 4 ||
+        (t != DType::kFloat32 && !q8))
+      return false;
     const auto ks = attr_as_ints(n, "kernel_shape");
     if (ks.size() != 2 || attr_as_int(n, "storage_order", 0) != 0) return false;
     auto pads = explicit_pads(n, n.inputs[0], ks[0], ks[1]);

@@ -12,6 +12,7 @@ Status prepare_for_cpu(Model& model) {
   const int64_t opset = model.opset("");
   std::map<std::string, Tensor> known;
   LEDGE_TRY(infer_types(model.graph, opset, &known));
+  LEDGE_TRY(fuse_quantized_ops(model.graph));
   fold_known_values(model.graph, known);
   LEDGE_TRY(optimize_model(model).status());
   LEDGE_TRY(infer_types(model.graph, opset));
@@ -27,6 +28,7 @@ Status lower_for_cpu(Model& model) {
   LEDGE_TRY(fuse_channel_shuffle(g));
   LEDGE_TRY(convert_to_nhwc(g));
   LEDGE_TRY(fuse_activations(g, model.opset("")));
+  share_equal_constants(g);
   drop_unused_initializers(g);
   return Status();
 }

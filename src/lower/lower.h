@@ -12,7 +12,11 @@
 //                          the element-wise, pooling and concatenation nodes around it;
 //                          Transposes only where a region of NHWC nodes meets the rest
 //   fuse_activations       Relu / Clip / Relu6 into the preceding NhwcConv or FullyConnected
+//   share_equal_constants  equal small constants (a quantized model's scales) become one
 //   drop_unused_initializers
+// Before them, prepare_for_cpu runs fuse_quantized_ops: QDQ patterns → QLinearConv and
+// ledge.QFullyConnected (integer kernels), which convert_to_nhwc turns into
+// ledge.NhwcQLinearConv.
 // Every step keeps the graph's inputs, outputs and results unchanged.
 #pragma once
 
@@ -32,6 +36,8 @@ Status prepare_for_cpu(Model& model);
 // `model.graph` must carry value types (infer_types). Idempotent.
 Status lower_for_cpu(Model& model);
 
+// Needs value types (infer_types); runs before constant folding (see fuse_quantized.cpp).
+Status fuse_quantized_ops(Graph& graph);
 void constants_to_initializers(Graph& graph);
 // Nodes whose outputs were all evaluated ahead of time (infer_types' `known`) become
 // initializers: shape arithmetic on static shapes disappears.
@@ -41,5 +47,9 @@ Status fuse_channel_shuffle(Graph& graph);
 Status convert_to_nhwc(Graph& graph);
 Status fuse_activations(Graph& graph, int64_t opset);
 void drop_unused_initializers(Graph& graph);
+// Equal small constants (scales, zero points) become one initializer.
+void share_equal_constants(Graph& graph);
+// Short names ("v12") for every value but the graph's inputs and outputs: artifacts only.
+void shorten_value_names(Graph& graph);
 
 }  // namespace ledge

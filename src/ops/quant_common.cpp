@@ -475,4 +475,64 @@ Expected<std::vector<int32_t>> conv_integer(const NodeContext& c, const ConvGeom
   return y;
 }
 
+Status infer_qlinear_inputs(InferContext& c, bool float_output) {
+  static const char* const kNames[] = {"x",       "x_scale",      "x_zero_point",
+                                       "w",       "w_scale",      "w_zero_point",
+                                       "y_scale", "y_zero_point", "B"};
+  const bool dequantized = float_output && !c.has_input(kQYScale) && !c.has_input(kQYZero);
+  for (size_t i = 0; i < (dequantized ? 6 : 8); ++i) LEDGE_TRY(require_input(c, i, kNames[i]));
+  for (size_t i : {kQX, kQXZero, kQW, kQWZero, kQYZero})
+    LEDGE_TRY(check_type(c, i, kNames[i], {DType::kInt8, DType::kUInt8}));
+  for (size_t i : {kQXScale, kQWScale, kQYScale})
+    LEDGE_TRY(check_type(c, i, kNames[i], {DType::kFloat32}));
+  LEDGE_TRY(check_type(c, kQBias, "B", {DType::kInt32}));
+  LEDGE_TRY(check_same_type(c, kQX, kQXZero, "x_zero_point"));
+  LEDGE_TRY(check_same_type(c, kQW, kQWZero, "w_zero_point"));
+  for (size_t i : {kQXScale, kQXZero, kQYScale, kQYZero}) LEDGE_TRY(check_scalar(c, i, kNames[i]));
+  return Status();
+}
+
+namespace {
+
+// A per-output-channel parameter: one value, or a 1-D tensor of `channels` values.
+Status check_per_channel(const KernelContext& c, const Tensor& t, int64_t channels,
+                         const char* name) {
+  if (t.numel() == 1 || (t.rank() == 1 && t.numel() == channels)) return Status();
+  return c.fail(std::string(name) + " must be a scalar or hold one value per output channel (" +
+                std::to_string(channels) + "), got shape " + shape_to_string(t.shape()));
+}
+
+template <class T>
+std::vector<T> per_channel(std::vector<T> v, int64_t channels) {
+  if (v.size() == 1) v.assign(static_cast<size_t>(channels), v[0]);
+  return v;
+}
+
+}  // namespace
+
+Expected<QLinearParams> qlinear_params(const KernelContext& c, int64_t channels) {
+  QLinearParams p;
+  LEDGE_TRY(check_per_channel(c, c.input(kQWScale), channels, "w_scale"));
+  LEDGE_TRY(check_per_channel(c, c.input(kQWZero), channels, "w_zero_point"));
+  LEDGE_ASSIGN(const float x_scale, scalar_float(c, kQXScale, "x_scale"));
+  float y_scale = 1.f;
+  if (c.has_input(kQYScale)) {
+    LEDGE_ASSIGN(y_scale, scalar_float(c, kQYScale, "y_scale"));
+  }
+  LEDGE_ASSIGN(p.x_zero, scalar_int(c, kQXZero, "x_zero_point"));
+  LEDGE_ASSIGN(p.y_zero, scalar_int(c, kQYZero, "y_zero_point"));
+  p.w_zero = per_channel(read_ints(c.input(kQWZero)), channels);
+  const std::vector<float> w_scale = per_channel(read_floats(c.input(kQWScale)), channels);
+  p.multiplier.resize(w_scale.size());
+  for (size_t oc = 0; oc < w_scale.size(); ++oc)
+    p.multiplier[oc] = requant_multiplier(x_scale, w_scale[oc], y_scale);
+  if (const Tensor* b = c.input_or_null(kQBias)) {
+    if (b->rank() != 1 || b->numel() != channels)
+      return c.fail("bias B must be 1-D with one value per output channel (" +
+                    std::to_string(channels) + "), got shape " + shape_to_string(b->shape()));
+    p.bias = read_ints(*b);
+  }
+  return p;
+}
+
 }  // namespace ledge::quant

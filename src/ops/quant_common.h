@@ -244,4 +244,36 @@ Expected<std::vector<int32_t>> conv_integer(const NodeContext& c, const ConvGeom
                                             const Tensor& x, const Tensor* x_zero_point,
                                             const Tensor& w, const Tensor* w_zero_point);
 
+// ---------------------------------------------------------------------------------------------
+// Operators with QLinearConv's inputs: x, x_scale, x_zero_point, w, w_scale, w_zero_point,
+// y_scale, y_zero_point, B (QLinearConv, ledge.NhwcQLinearConv, ledge.QFullyConnected)
+
+enum QLinearInput : size_t {
+  kQX,
+  kQXScale,
+  kQXZero,
+  kQW,
+  kQWScale,
+  kQWZero,
+  kQYScale,
+  kQYZero,
+  kQBias
+};
+
+// The type checks infer does for these inputs (shapes are the operator's business).
+// With float_output, y_scale and y_zero_point may both be absent: the result is then the
+// float32 value of the accumulator, float(acc) * x_scale * w_scale (a dequantized output).
+Status infer_qlinear_inputs(InferContext& c, bool float_output = false);
+
+// Everything but x and w, checked at run time and expanded to `channels` output channels.
+struct QLinearParams {
+  int32_t x_zero = 0;
+  std::vector<int32_t> w_zero;  // per output channel
+  // Per output channel: x_scale * w_scale / y_scale (without y_scale: x_scale * w_scale).
+  std::vector<float> multiplier;
+  std::vector<int32_t> bias;  // per output channel; empty without B
+  int32_t y_zero = 0;
+};
+Expected<QLinearParams> qlinear_params(const KernelContext& c, int64_t channels);
+
 }  // namespace ledge::quant

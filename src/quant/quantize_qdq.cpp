@@ -82,6 +82,7 @@ class Rewriter {
     // New names must not collide with any existing one.
     for (const auto& v : in.graph.inputs) used_.insert(v.name);
     for (const Node& n : in.graph.nodes) {
+      for (const auto& t : n.outputs) producer_[t] = &n;
       used_.insert(n.name);
       for (const auto& t : n.outputs) used_.insert(t);
     }
@@ -143,11 +144,32 @@ class Rewriter {
       if (!read.count(name)) g.initializers.erase(name);
   }
 
+  // The parameters of a tensor: those of its source when a MaxPool, Flatten, Reshape or
+  // Transpose made it from a tensor that already has a pair (its values are a subset of the
+  // source's, and with equal parameters the lowering runs that node on the integers:
+  // src/lower/fuse_quantized.cpp), else from its calibrated range.
   Expected<QParams> params_of(const std::string& tensor) {
+    if (auto src = same_range_source(tensor); src != params_.end()) return src->second;
     auto it = ranges_.find(tensor);
     if (it == ranges_.end())
       return invalid_argument("no calibrated range for tensor '" + tensor + "'");
     return activation_params(it->second, o_.unsigned_activations);
+  }
+
+  std::map<std::string, QParams>::const_iterator same_range_source(
+      const std::string& tensor) const {
+    static const std::set<std::string> kSameRange = {"MaxPool", "Flatten", "Reshape", "Transpose"};
+    // Through chains of them (MaxPool → Flatten), back to the first tensor with a pair.
+    std::string t = tensor;
+    for (auto it = producer_.find(t); it != producer_.end(); it = producer_.find(t)) {
+      const Node& n = *it->second;
+      if (!n.domain.empty() || !kSameRange.count(n.op_type) || n.inputs.empty() ||
+          n.outputs.size() != 1)
+        break;
+      t = n.inputs[0];
+      if (auto p = params_.find(t); p != params_.end()) return p;
+    }
+    return params_.end();
   }
 
   std::string fresh(const std::string& base) {
@@ -163,6 +185,7 @@ class Rewriter {
   // Q then DQ of `tensor` with its calibrated parameters; returns the dequantized name.
   Expected<std::string> add_qdq(const std::string& tensor, const QParams& p) {
     Graph& g = out_->graph;
+    params_[tensor] = p;
     const std::string scale = fresh(tensor + "_scale"), zp = fresh(tensor + "_zero_point");
     g.initializers[scale] = Tensor::from_vector<float>({p.scale}, {});
     g.initializers[zp] = scalar_zero_point(o_.unsigned_activations, p.zero_point);
@@ -286,6 +309,8 @@ class Rewriter {
   std::set<std::string> replaced_;                  // float constants given an integer copy
   std::map<std::string, std::string> dequantized_;  // float tensor -> its QDQ copy
   std::map<std::string, std::string> input_dq_;     // activation -> QDQ copy for quantized nodes
+  std::map<std::string, QParams> params_;           // tensor -> the parameters of its pair
+  std::map<std::string, const Node*> producer_;     // in g_in_
 };
 
 }  // namespace

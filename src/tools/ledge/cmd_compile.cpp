@@ -1,4 +1,5 @@
-// ledge compile MODEL -o OUT.ledge [--shape NAME=DIMS]...: a model ready for devices.
+// ledge compile MODEL -o OUT.ledge [--shape NAME=DIMS]... [--keep-names]: a model ready for
+// devices.
 //
 // Imports the model, prepares it (prepare_artifact.h), writes the .ledge artifact, loads it
 // back as a check, and prints the sizes.
@@ -18,6 +19,7 @@ struct CompileArgs {
   std::string model;
   std::string output;
   std::vector<std::string> shapes;
+  bool keep_names = false;
 };
 
 std::string megabytes(uint64_t bytes) {
@@ -39,6 +41,7 @@ int compile(const CompileArgs& a) {
   if (!overrides) return report(overrides.error());
   PrepareOptions options;
   options.shape_overrides = *overrides;
+  options.keep_names = a.keep_names;
   // The one call that readies the graph for devices (optimization and lowering go inside).
   Status st = prepare_for_artifact(**model, options);
   if (!st.ok()) return report(std::move(st).error().with_context(a.model));
@@ -82,6 +85,10 @@ void add_compile_command(CLI::App& app, int& exit_code) {
   cmd->add_option("-o,--output", args->output, "the .ledge file to write")->required();
   cmd->add_option("--shape", args->shapes,
                   "NAME=DIMS: fix a dynamic input shape in the artifact; repeatable");
+  cmd->add_flag("--keep-names", args->keep_names,
+                "keep the model's value names and inferred types (default: short names and "
+                "no stored types, a smaller file; the graph's inputs, outputs and node names "
+                "are always kept)");
   cmd->callback([args, &exit_code]() { exit_code = compile(*args); });
 }
 

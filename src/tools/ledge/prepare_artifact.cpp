@@ -14,7 +14,14 @@ Status prepare_for_artifact(Model& model, const PrepareOptions& options) {
   // The portable passes, then the CPU lowering (NHWC layout, weights re-laid out for the
   // kernels, fused activations): what a session would do at every load is done once here.
   // Loading the artifact re-runs the same steps, which then find nothing left to do.
-  return prepare_for_cpu(model);
+  LEDGE_TRY(prepare_for_cpu(model));
+  if (!options.keep_names) {
+    shorten_value_names(model.graph);
+    // A device infers the types again at load (the session plans from them); stored, they
+    // would be a third of a small quantized model's artifact.
+    model.graph.value_types.clear();
+  }
+  return Status();
 }
 
 }  // namespace ledge::cli

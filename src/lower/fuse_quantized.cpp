@@ -1,0 +1,372 @@
+// QDQ patterns become integer operators, so a quantized model runs on integer kernels
+// rather than dequantize → float operator → quantize:
+//
+//   a ──DQ──▶ Conv ──(Relu)──▶ Q ──▶ y        a ──▶ QLinearConv ──▶ y
+//   W_int8 ──DQ──▶  ▲                  ⇒     (W_int8, scales and zero points as inputs,
+//   B_int32 ──DQ──▶                             B_int32 as the bias)
+//
+//   a ──DQ──▶ Gemm / MatMul ──(Relu)──▶ Q     a ──▶ ledge.QFullyConnected ──▶ y
+//   (also without the Q: the float result of the integer product, as for a classifier's logits)
+//
+//   a ──DQ──▶ MaxPool / Flatten / Reshape / Transpose    ⇒   a ──▶ MaxPool / ... ──DQ──▶
+//   b ──DQ──▶ Q (the same scale and zero point)           ⇒   b
+//   (these run first, so that chains like Relu → Q → DQ → MaxPool → Flatten → Q → DQ → Gemm
+//   become integer end to end)
+//
+// A pattern is taken only when its result is the same function up to the rounding of the
+// accumulator: per-tensor activation parameters, constant int8 weights (per output channel
+// or per tensor), an int32 bias whose scale is x_scale · w_scale, and a Relu only where the
+// output zero point is the lowest level (the Relu is then already the quantizer's clamp).
+// It runs before constant folding, which would otherwise turn DQ(W) into float weights.
+#include <algorithm>
+#include <cmath>
+
+#include "ir/verifier.h"
+#include "lower/lower.h"
+#include "lower/lower_util.h"
+#include "ops/lowered_common.h"
+
+namespace ledge {
+
+namespace {
+
+struct Producers {
+  std::map<std::string, const Node*> by_output;
+  std::map<std::string, std::vector<const Node*>> readers;
+  std::set<std::string> graph_outputs;
+};
+
+Producers index_graph(const Graph& g) {
+  Producers p;
+  for (const Node& n : g.nodes) {
+    for (const auto& o : n.outputs) p.by_output[o] = &n;
+    for (const auto& r : node_reads(n)) p.readers[r].push_back(&n);
+  }
+  for (const auto& o : g.outputs) p.graph_outputs.insert(o.name);
+  return p;
+}
+
+// A DequantizeLinear node's parameters, all constant.
+struct Dequant {
+  std::string data;  // the quantized value
+  const Tensor* scale = nullptr;
+  std::string scale_name;
+  std::string zero_name;  // empty: no zero point given (0)
+  const Tensor* zero = nullptr;
+  int64_t axis = 1;
+};
+
+std::optional<Dequant> dequant_of(const Graph& g, const Producers& p, const std::string& v) {
+  auto it = p.by_output.find(v);
+  if (it == p.by_output.end()) return std::nullopt;
+  const Node* n = it->second;
+  if (!n->domain.empty() || n->op_type != "DequantizeLinear" || n->inputs.size() < 2) return {};
+  Dequant d;
+  d.data = n->inputs[0];
+  d.scale_name = n->inputs[1];
+  d.scale = find_initializer(g, d.scale_name);
+  if (!d.scale || d.scale->dtype() != DType::kFloat32) return std::nullopt;
+  if (n->inputs.size() > 2 && !n->inputs[2].empty()) {
+    d.zero_name = n->inputs[2];
+    d.zero = find_initializer(g, d.zero_name);
+    if (!d.zero) return std::nullopt;
+  }
+  d.axis = attr_as_int(*n, "axis", 1);
+  return d;
+}
+
+float value(const Tensor& t, int64_t i) { return static_cast<float>(t.as_double(i)); }
+
+bool is_q8(DType t) { return t == DType::kUInt8 || t == DType::kInt8; }
+
+// Per-tensor activation parameters: scalar scale, scalar 8-bit zero point.
+bool per_tensor_activation(const Dequant& d) {
+  return d.scale->numel() == 1 && d.zero && d.zero->numel() == 1 && is_q8(d.zero->dtype()) &&
+         std::isfinite(value(*d.scale, 0)) && value(*d.scale, 0) > 0;
+}
+
+// The QuantizeLinear that takes y, through an optional Relu, when y has no other reader.
+struct Requant {
+  const Node* relu = nullptr;
+  const Node* quantize = nullptr;
+};
+
+std::optional<Requant> requant_after(const Graph& g, const Producers& p, const std::string& y) {
+  auto sole_reader = [&](const std::string& v) -> const Node* {
+    auto it = p.readers.find(v);
+    if (p.graph_outputs.count(v) || it == p.readers.end() || it->second.size() != 1) return nullptr;
+    return it->second[0];
+  };
+  Requant r;
+  const Node* next = sole_reader(y);
+  if (next && next->domain.empty() && next->op_type == "Relu") {
+    r.relu = next;
+    next = sole_reader(next->outputs[0]);
+  }
+  if (!next || !next->domain.empty() || next->op_type != "QuantizeLinear" ||
+      next->inputs.size() < 3)
+    return std::nullopt;
+  const Tensor* scale = find_initializer(g, next->inputs[1]);
+  const Tensor* zero = find_initializer(g, next->inputs[2]);
+  if (!scale || !zero || scale->dtype() != DType::kFloat32 || scale->numel() != 1 ||
+      zero->numel() != 1 || !is_q8(zero->dtype()))
+    return std::nullopt;
+  const float s = value(*scale, 0);
+  if (!std::isfinite(s) || s <= 0) return std::nullopt;
+  if (r.relu) {
+    const int64_t lowest = zero->dtype() == DType::kUInt8 ? 0 : -128;
+    if (zero->as_int64(0) != lowest) return std::nullopt;
+  }
+  r.quantize = next;
+  return r;
+}
+
+// Constant int8 weights with zero points all 0, per tensor or per output channel along
+// `channel_axis` (of `channels`).
+bool symmetric_int8_weights(const Graph& g, const Dequant& d, int64_t channel_axis,
+                            int64_t channels) {
+  const Tensor* w = find_initializer(g, d.data);
+  if (!w || w->dtype() != DType::kInt8) return false;
+  const int64_t ns = d.scale->numel();
+  if (ns != 1) {
+    int64_t axis = d.axis < 0 ? d.axis + w->rank() : d.axis;
+    if (axis != channel_axis || ns != channels || d.scale->rank() != 1) return false;
+  }
+  for (int64_t i = 0; i < ns; ++i) {
+    const float s = value(*d.scale, i);
+    if (!std::isfinite(s) || s <= 0) return false;
+  }
+  if (d.zero) {
+    if (d.zero->dtype() != DType::kInt8 || d.zero->numel() != ns) return false;
+    for (int64_t i = 0; i < ns; ++i)
+      if (d.zero->as_int64(i) != 0) return false;
+  }
+  return true;
+}
+
+// An int32 bias whose scale is x_scale · w_scale (what QLinearConv assumes).
+bool matching_bias(const Graph& g, const Dequant& b, float x_scale, const Tensor& w_scale,
+                   int64_t channels) {
+  const Tensor* t = find_initializer(g, b.data);
+  if (!t || t->dtype() != DType::kInt32 || t->rank() != 1 || t->dim(0) != channels) return false;
+  if (b.zero)
+    for (int64_t i = 0; i < b.zero->numel(); ++i)
+      if (b.zero->as_int64(i) != 0) return false;
+  if (b.scale->numel() != 1 && b.scale->numel() != channels) return false;
+  for (int64_t c = 0; c < channels; ++c) {
+    const float want = x_scale * value(w_scale, w_scale.numel() == 1 ? 0 : c);
+    const float have = value(*b.scale, b.scale->numel() == 1 ? 0 : c);
+    if (std::fabs(have - want) > 1e-6f * std::fabs(want)) return false;
+  }
+  return true;
+}
+
+const std::set<std::string> kPassThrough = {"MaxPool", "Flatten", "Reshape", "Transpose"};
+
+class Fuser {
+ public:
+  explicit Fuser(Graph& g) : g_(g), names_(g), p_(index_graph(g)) {}
+
+  void run() {
+    while (sink_dequantize()) p_ = index_graph(g_);
+    cancel_pairs();
+    p_ = index_graph(g_);
+    for (Node& n : g_.nodes) {
+      if (!n.domain.empty() || n.outputs.size() != 1) continue;
+      if (n.op_type == "Conv") try_conv(n);
+      if (n.op_type == "Gemm" || n.op_type == "MatMul") try_matmul(n);
+    }
+    std::vector<Node> kept;
+    for (Node& n : g_.nodes)
+      if (!removed_.count(&n)) kept.push_back(std::move(n));
+    g_.nodes = std::move(kept);
+    // The DequantizeLinear of weights and biases now read by nobody: gone before constant
+    // folding would turn them into float copies of the weights.
+    const auto reads = count_reads(g_);
+    std::erase_if(g_.nodes, [&](const Node& n) {
+      return n.domain.empty() && n.op_type == "DequantizeLinear" && n.outputs.size() == 1 &&
+             !reads.count(n.outputs[0]);
+    });
+  }
+
+ private:
+  // DQ → MaxPool / Flatten / Reshape / Transpose becomes the node on the integers, then the
+  // DQ: these nodes pick, move or copy values without changing them, and the maximum
+  // commutes with the (increasing) dequantization. Returns whether anything moved.
+  bool sink_dequantize() {
+    bool moved = false;
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      Node& n = g_.nodes[i];
+      if (!n.domain.empty() || !kPassThrough.count(n.op_type) || n.inputs.empty() ||
+          n.outputs.size() != 1)
+        continue;
+      auto x = dequant_of(g_, p_, n.inputs[0]);
+      auto readers = p_.readers.find(n.inputs[0]);
+      if (!x || !per_tensor_activation(*x) || p_.graph_outputs.count(n.inputs[0]) ||
+          readers == p_.readers.end() || readers->second.size() != 1)
+        continue;
+      const Node* dq = p_.by_output.at(n.inputs[0]);
+      auto at =
+          std::find_if(g_.nodes.begin(), g_.nodes.end(), [&](const Node& m) { return &m == dq; });
+      Node moved_dq = *at;
+      const std::string y = n.outputs[0];
+      const std::string integers = names_.make(y + "/quantized");
+      if (auto t = g_.value_types.find(y); t != g_.value_types.end()) {
+        TensorType q = t->second;
+        q.dtype = x->zero->dtype();
+        g_.value_types[integers] = q;
+      }
+      n.inputs[0] = x->data;
+      n.outputs[0] = integers;
+      moved_dq.inputs[0] = integers;
+      moved_dq.outputs[0] = y;
+      // The DQ goes right after the node (which stays where it is, after its other inputs).
+      // It came before the node, so erasing it first moves the node to i - 1.
+      g_.nodes.erase(at);
+      g_.nodes.insert(g_.nodes.begin() + static_cast<std::ptrdiff_t>(i), std::move(moved_dq));
+      moved = true;
+      break;  // the index is stale
+    }
+    return moved;
+  }
+
+  // Q(DQ(b)) with the same parameters is b: its readers read b.
+  void cancel_pairs() {
+    std::map<std::string, std::string> alias;  // Q's output → b
+    for (const Node& n : g_.nodes) {
+      if (!n.domain.empty() || n.op_type != "QuantizeLinear" || n.inputs.size() < 3 ||
+          p_.graph_outputs.count(n.outputs[0]))
+        continue;
+      auto x = dequant_of(g_, p_, n.inputs[0]);
+      const Tensor* scale = find_initializer(g_, n.inputs[1]);
+      const Tensor* zero = find_initializer(g_, n.inputs[2]);
+      if (!x || !per_tensor_activation(*x) || !scale || !zero || scale->numel() != 1 ||
+          zero->numel() != 1 || value(*scale, 0) != value(*x->scale, 0) ||
+          zero->dtype() != x->zero->dtype() || zero->as_int64(0) != x->zero->as_int64(0))
+        continue;
+      alias[n.outputs[0]] = x->data;
+    }
+    // (p_ points into g_.nodes: nothing is erased until every pair is found.)
+    std::erase_if(g_.nodes, [&](const Node& n) {
+      return n.domain.empty() && n.op_type == "QuantizeLinear" && alias.count(n.outputs[0]);
+    });
+    for (Node& n : g_.nodes)
+      for (auto& in : n.inputs)
+        for (auto it = alias.find(in); it != alias.end(); it = alias.find(in)) in = it->second;
+  }
+
+  // The zero point of the weights (all 0: symmetric_int8_weights) as one int8 scalar that
+  // every fused node shares.
+  std::string weight_zero(const Dequant&) {
+    if (zero_.empty()) {
+      zero_ = names_.make("int8_zero");
+      g_.initializers[zero_] = Tensor::from_vector<int8_t>({0}, {});
+    }
+    return zero_;
+  }
+
+  // Replaces `n` (and its Relu, its QuantizeLinear) by `q`, placed where the
+  // QuantizeLinear was, so every reader of the result still comes after it.
+  void replace(Node& n, const Requant& r, Node q) {
+    q.name = n.name;
+    q.outputs = {r.quantize->outputs[0]};
+    removed_.insert(&n);
+    if (r.relu) removed_.insert(r.relu);
+    Node& at = const_cast<Node&>(*r.quantize);
+    at = std::move(q);
+  }
+
+  void try_conv(Node& n) {
+    if (n.inputs.size() < 2) return;
+    auto x = dequant_of(g_, p_, n.inputs[0]);
+    auto w = dequant_of(g_, p_, n.inputs[1]);
+    if (!x || !w || !per_tensor_activation(*x)) return;
+    const Tensor* wt = find_initializer(g_, w->data);
+    if (!wt || wt->rank() != 4 || !symmetric_int8_weights(g_, *w, 0, wt->dim(0))) return;
+    std::optional<Dequant> b;
+    if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
+      b = dequant_of(g_, p_, n.inputs[2]);
+      if (!b || !matching_bias(g_, *b, value(*x->scale, 0), *w->scale, wt->dim(0))) return;
+    }
+    auto r = requant_after(g_, p_, n.outputs[0]);
+    if (!r) return;
+    Node q;
+    q.op_type = "QLinearConv";
+    q.inputs = {x->data,       x->scale_name,   x->zero_name,           w->data,
+                w->scale_name, weight_zero(*w), r->quantize->inputs[1], r->quantize->inputs[2]};
+    if (b) q.inputs.push_back(b->data);
+    for (const char* a : {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"})
+      if (n.has_attr(a)) q.attributes[a] = n.attributes.at(a);
+    replace(n, *r, std::move(q));
+  }
+
+  // Y = X · W (+ B) with 2-D X; the weights are stored as [N, K] like ledge.FullyConnected.
+  void try_matmul(Node& n) {
+    const bool gemm = n.op_type == "Gemm";
+    if (n.inputs.size() < 2) return;
+    if (gemm && (attr_as_int(n, "transA", 0) != 0 || attr_as_float(n, "alpha", 1.f) != 1.f ||
+                 attr_as_float(n, "beta", 1.f) != 1.f))
+      return;
+    const bool trans_b = gemm && attr_as_int(n, "transB", 0) != 0;
+    auto x = dequant_of(g_, p_, n.inputs[0]);
+    auto w = dequant_of(g_, p_, n.inputs[1]);
+    if (!x || !w || !per_tensor_activation(*x)) return;
+    const Shape* xs = static_shape(g_, n.inputs[0]);
+    auto xt = g_.value_types.find(x->data);
+    const bool x_rank2 =
+        (xs && xs->size() == 2) ||
+        (xt != g_.value_types.end() && xt->second.shape && xt->second.shape->size() == 2);
+    if (!x_rank2) return;
+    const Tensor* wt = find_initializer(g_, w->data);
+    if (!wt || wt->rank() != 2) return;
+    const int64_t channels = trans_b ? wt->dim(0) : wt->dim(1);
+    if (!symmetric_int8_weights(g_, *w, trans_b ? 0 : 1, channels)) return;
+    std::optional<Dequant> b;
+    if (gemm && n.inputs.size() > 2 && !n.inputs[2].empty()) {
+      b = dequant_of(g_, p_, n.inputs[2]);
+      if (!b || !matching_bias(g_, *b, value(*x->scale, 0), *w->scale, channels)) return;
+    }
+    // Without a QuantizeLinear after it (the logits of a classifier), the result stays float.
+    auto r = requant_after(g_, p_, n.outputs[0]);
+    std::string w_nk = w->data;
+    if (!trans_b) {
+      auto t = transpose_tensor(*wt, {1, 0});
+      if (!t) return;
+      w_nk = names_.make(w->data + "/nk");
+      g_.initializers[w_nk] = std::move(t).value();
+    }
+    Node q;
+    q.op_type = "QFullyConnected";
+    q.domain = kLoweredDomain;
+    q.inputs = {x->data, x->scale_name, x->zero_name, w_nk, w->scale_name, weight_zero(*w)};
+    if (r) {
+      q.inputs.push_back(r->quantize->inputs[1]);
+      q.inputs.push_back(r->quantize->inputs[2]);
+    } else {
+      q.inputs.resize(8);
+    }
+    if (b) q.inputs.push_back(b->data);
+    if (r) {
+      replace(n, *r, std::move(q));
+    } else {
+      q.name = n.name;
+      q.outputs = n.outputs;
+      n = std::move(q);
+    }
+  }
+
+  Graph& g_;
+  NameMaker names_;
+  Producers p_;
+  std::set<const Node*> removed_;
+  std::string zero_;
+};
+
+}  // namespace
+
+Status fuse_quantized_ops(Graph& graph) {
+  Fuser(graph).run();
+  return Status();
+}
+
+}  // namespace ledge

@@ -1,0 +1,208 @@
+// The integer path of quantized models: the lowering of QDQ patterns into integer operators
+// (src/lower/fuse_quantized.cpp), the reference kernels of those operators against the ONNX
+// ones, and the fast integer kernels against the references, bit for bit.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "lower/lower.h"
+#include "lower/lower_util.h"
+#include "model_builder.h"
+#include "quant/calibrate.h"
+#include "quant/quantize_qdq.h"
+#include "runtime/session.h"
+
+namespace ledge {
+namespace {
+
+using testing::ModelBuilder;
+using testing::random_tensor;
+
+template <class T>
+Tensor random_ints(Shape shape, std::mt19937& rng, int lo, int hi) {
+  Tensor t = *Tensor::make(std::is_same_v<T, uint8_t> ? DType::kUInt8 : DType::kInt8, shape);
+  std::uniform_int_distribution<int> d(lo, hi);
+  for (T& v : t.span<T>()) v = static_cast<T>(d(rng));
+  return t;
+}
+
+Tensor scalar_f(float v) { return Tensor::from_vector<float>({v}, {}); }
+
+Tensor run_one(const std::shared_ptr<Model>& m, const std::map<std::string, Tensor>& feeds,
+               bool optimize) {
+  SessionOptions o;
+  o.optimize = optimize;
+  auto s = Session::create(m, o);
+  EXPECT_TRUE(s.ok()) << s.error().message();
+  if (!s.ok()) return Tensor();
+  auto out = (*s)->run(feeds);
+  EXPECT_TRUE(out.ok()) << out.error().message();
+  return out.ok() ? (*out)[0] : Tensor();
+}
+
+void expect_same_bytes(const Tensor& want, const Tensor& got, const std::string& what) {
+  ASSERT_EQ(want.dtype(), got.dtype()) << what;
+  ASSERT_EQ(want.shape(), got.shape()) << what;
+  const auto* a = static_cast<const uint8_t*>(want.raw());
+  const auto* b = static_cast<const uint8_t*>(got.raw());
+  size_t differ = 0, first = 0;
+  for (size_t i = 0; i < want.nbytes(); ++i)
+    if (a[i] != b[i] && differ++ == 0) first = i;
+  EXPECT_EQ(differ, 0u) << what << ": first difference at byte " << first;
+}
+
+struct ConvCase {
+  int64_t n, c, h, w, o, k, stride, dilation, pad, group;
+};
+
+// ledge.NhwcQLinearConv (reference) against ONNX QLinearConv (reference): the same integers.
+TEST(IntegerPath, NhwcQLinearConvMatchesQLinearConv) {
+  std::mt19937 rng(3);
+  const ConvCase cases[] = {{1, 3, 7, 6, 4, 3, 1, 1, 1, 1},
+                            {2, 4, 9, 9, 6, 3, 2, 1, 0, 2},
+                            {1, 8, 6, 7, 8, 3, 1, 2, 2, 8},
+                            {1, 5, 5, 5, 7, 1, 1, 1, 0, 1},
+                            {1, 6, 8, 8, 4, 5, 2, 1, 2, 1}};
+  for (const bool unsigned_x : {true, false}) {
+    for (const ConvCase& cc : cases) {
+      const std::string what = "c" + std::to_string(cc.c) + " o" + std::to_string(cc.o) + " k" +
+                               std::to_string(cc.k) + " g" + std::to_string(cc.group) +
+                               (unsigned_x ? " u8" : " s8");
+      Tensor x = unsigned_x ? random_ints<uint8_t>({cc.n, cc.c, cc.h, cc.w}, rng, 0, 255)
+                            : random_ints<int8_t>({cc.n, cc.c, cc.h, cc.w}, rng, -128, 127);
+      Tensor w = random_ints<int8_t>({cc.o, cc.c / cc.group, cc.k, cc.k}, rng, -127, 127);
+      std::vector<float> ws(static_cast<size_t>(cc.o));
+      std::vector<int32_t> bias(static_cast<size_t>(cc.o));
+      std::uniform_real_distribution<float> sd(0.001f, 0.02f);
+      std::uniform_int_distribution<int32_t> bd(-2000, 2000);
+      for (auto& s : ws) s = sd(rng);
+      for (auto& b : bias) b = bd(rng);
+      const Tensor xz = unsigned_x ? Tensor::from_vector<uint8_t>({17}, {})
+                                   : Tensor::from_vector<int8_t>({-9}, {});
+      const Tensor yz = Tensor::from_vector<uint8_t>({128}, {});
+      auto build = [&](bool nhwc) {
+        ModelBuilder b(13);
+        b.input("x", x.dtype(),
+                nhwc ? std::vector<int64_t>{cc.n, cc.h, cc.w, cc.c}
+                     : std::vector<int64_t>{cc.n, cc.c, cc.h, cc.w});
+        b.init("xs", scalar_f(0.05f)).init("xz", xz);
+        b.init("w", nhwc ? *transpose_tensor(w, {0, 2, 3, 1}) : w);
+        b.init("ws", Tensor::from_vector<float>(ws, {cc.o}));
+        b.init("wz", Tensor::from_vector<int8_t>({0}, {}));
+        b.init("ys", scalar_f(0.3f)).init("yz", yz);
+        b.init("b", Tensor::from_vector<int32_t>(bias, {cc.o}));
+        Node& n = b.node(nhwc ? "NhwcQLinearConv" : "QLinearConv",
+                         {"x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"}, {"y"});
+        if (nhwc) n.domain = "ledge";
+        n.attributes["strides"] = std::vector<int64_t>{cc.stride, cc.stride};
+        n.attributes["dilations"] = std::vector<int64_t>{cc.dilation, cc.dilation};
+        n.attributes["pads"] = std::vector<int64_t>{cc.pad, cc.pad, cc.pad, cc.pad};
+        n.attributes["group"] = cc.group;
+        if (!nhwc) n.attributes["kernel_shape"] = std::vector<int64_t>{cc.k, cc.k};
+        b.output("y");
+        if (nhwc) b.model().opsets["ledge"] = 1;
+        return b.build();
+      };
+      const Tensor want = run_one(build(false), {{"x", x}}, false);
+      const Tensor got_nhwc =
+          run_one(build(true), {{"x", *transpose_tensor(x, {0, 2, 3, 1})}}, false);
+      ASSERT_TRUE(got_nhwc.rank() == 4) << what;
+      expect_same_bytes(want, *transpose_tensor(got_nhwc, {0, 3, 1, 2}), what);
+      // The same QLinearConv through the session's lowering (NHWC, fast kernels).
+      expect_same_bytes(want, run_one(build(false), {{"x", x}}, true), what + " lowered");
+    }
+  }
+}
+
+// Conv → Relu → MaxPool → Conv → Flatten → Gemm, quantized to QDQ: the lowered model runs on
+// integer operators only (one QuantizeLinear for the input, float logits out of the last
+// product) and computes the QDQ model's function to within a step of the output.
+TEST(IntegerPath, QdqModelLowersToIntegerOperators) {
+  ModelBuilder b(13);
+  b.input("x", DType::kFloat32, {-1, 3, 10, 10});
+  b.init("w1", random_tensor(DType::kFloat32, {8, 3, 3, 3}, 1));
+  b.init("b1", random_tensor(DType::kFloat32, {8}, 2));
+  b.init("w2", random_tensor(DType::kFloat32, {16, 8, 3, 3}, 3));
+  b.init("b2", random_tensor(DType::kFloat32, {16}, 4));
+  b.init("fc", random_tensor(DType::kFloat32, {5, 16 * 3 * 3}, 5));
+  b.init("fcb", random_tensor(DType::kFloat32, {5}, 6));
+  b.node("Conv", {"x", "w1", "b1"}, {"c1"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  b.node("Relu", {"c1"}, {"r1"});
+  Node& pool = b.node("MaxPool", {"r1"}, {"p1"});
+  pool.attributes["kernel_shape"] = std::vector<int64_t>{2, 2};
+  pool.attributes["strides"] = std::vector<int64_t>{2, 2};
+  b.node("Conv", {"p1", "w2", "b2"}, {"c2"});
+  b.node("Relu", {"c2"}, {"r2"});
+  b.node("Flatten", {"r2"}, {"f"});
+  b.node("Gemm", {"f", "fc", "fcb"}, {"logits"}).attributes["transB"] = int64_t{1};
+  b.output("logits");
+  auto model = b.build();
+
+  for (const bool unsigned_activations : {true, false}) {
+    QuantizeOptions o;
+    o.unsigned_activations = unsigned_activations;
+    Dataset calib;
+    calib.samples = random_tensor(DType::kFloat32, {16, 3, 10, 10}, 9);
+    auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
+    ASSERT_TRUE(ranges.ok()) << ranges.error().message();
+    auto q = quantize_qdq(*model, *ranges, o);
+    ASSERT_TRUE(q.ok()) << q.error().message();
+
+    Model lowered = **q;
+    ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+    std::map<std::string, int> ops;
+    for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
+    EXPECT_EQ(ops["NhwcQLinearConv"], 2);
+    EXPECT_EQ(ops["QFullyConnected"], 1);
+    EXPECT_EQ(ops["NhwcMaxPool"], 1);
+    EXPECT_EQ(ops["QuantizeLinear"], 1);  // the float input
+    EXPECT_EQ(ops["DequantizeLinear"], 0);
+    EXPECT_EQ(ops["Conv"] + ops["Gemm"] + ops["NhwcConv"] + ops["FullyConnected"], 0);
+
+    const Tensor x = random_tensor(DType::kFloat32, {2, 3, 10, 10}, 11);
+    const Tensor want = run_one(*q, {{"x", x}}, false);  // QDQ as written, float in between
+    const Tensor got = run_one(*q, {{"x", x}}, true);    // integer operators
+    ASSERT_EQ(want.shape(), got.shape());
+    // Integer and float accumulation round differently: at most a step of r2 or so
+    // through the last product; far below the spread of the logits.
+    double worst = 0, spread = 0;
+    for (int64_t i = 0; i < want.numel(); ++i) {
+      worst = std::max(worst, std::fabs(want.as_double(i) - got.as_double(i)));
+      spread = std::max(spread, std::fabs(want.as_double(i)));
+    }
+    EXPECT_LT(worst, 0.02 * spread) << (unsigned_activations ? "uint8" : "int8");
+  }
+}
+
+// A pattern the integer operators cannot express stays QDQ: a Relu whose output zero point
+// is not the lowest level (the clamp would differ), here from a hand-written QDQ model.
+TEST(IntegerPath, ReluWithMidZeroPointIsNotFused) {
+  ModelBuilder b(13);
+  b.input("x", DType::kUInt8, {1, 2, 4, 4});
+  b.init("s", scalar_f(0.1f)).init("z", Tensor::from_vector<uint8_t>({128}, {}));
+  b.init("w", Tensor::from_vector<int8_t>(std::vector<int8_t>(2 * 2, 3), {2, 2, 1, 1}));
+  b.init("ws", scalar_f(0.01f)).init("wz", Tensor::from_vector<int8_t>({0}, {}));
+  b.node("DequantizeLinear", {"x", "s", "z"}, {"xf"});
+  b.node("DequantizeLinear", {"w", "ws", "wz"}, {"wf"});
+  b.node("Conv", {"xf", "wf"}, {"c"});
+  b.node("Relu", {"c"}, {"r"});
+  b.node("QuantizeLinear", {"r", "s", "z"}, {"y"});
+  b.output("y");
+  Model m = *b.build();
+  ASSERT_TRUE(prepare_for_cpu(m).ok());
+  for (const Node& n : m.graph.nodes) EXPECT_NE(n.op_type, "NhwcQLinearConv");
+  // Without the Relu it fuses.
+  ModelBuilder b2(13);
+  b2.model() = *b.build();
+  auto& nodes = b2.model().graph.nodes;
+  nodes.erase(nodes.begin() + 3);
+  nodes.back().inputs[0] = "c";
+  Model m2 = b2.model();
+  ASSERT_TRUE(prepare_for_cpu(m2).ok());
+  int fused = 0;
+  for (const Node& n : m2.graph.nodes) fused += n.op_type == "NhwcQLinearConv";
+  EXPECT_EQ(fused, 1);
+}
+
+}  // namespace
+}  // namespace ledge
