@@ -1,0 +1,88 @@
+// ledge's integer matrix product for the int8 convolutions: uint8 activations times int8
+// weights, accumulated in int32 and requantized to uint8, exactly as ONNX QLinearConv and
+// QLinearMatMul define it (src/ops/quant_common.h is the reference, bit for bit):
+//
+//   acc[i][j] = sum_p (A[i, p] - a_zero_point) * W[j, p]  (+ bias[j]), wrapping modulo 2^32
+//   C[i, j]   = saturate_round<uint8_t>(float(acc[i][j]) * multiplier[j], y_zero_point)
+//
+// W holds one row per output column (OHWI weights flattened to [n][k]) and is packed once
+// into panels of 32 columns, 4 bytes of depth per step: the layout of the VNNI instruction
+// vpdpbusd, which multiplies 4 unsigned bytes of A by 4 signed bytes of W and adds the sum to
+// an int32 lane without saturating. The activation zero point is folded out of the loop:
+// sum (A - zp) W = sum A W - zp * sum W, all modulo 2^32, with the column sums of W packed
+// beside the panels. The vector paths (AVX512-VNNI, AVX-VNNI) keep a tile of accumulators in
+// registers; the plain C++ path is the reference and the path of other CPUs (aarch64).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/memory.h"
+#include "core/status.h"
+
+struct pthreadpool;
+
+namespace ledge {
+
+inline constexpr size_t kQGemmPanel = 32;     // columns of W per packed panel
+inline constexpr size_t kQGemmDepthStep = 4;  // bytes of depth per vpdpbusd step
+
+// Weights packed for qgemm: for each panel of 32 columns, for each group of 4 depth bytes,
+// 32 columns x 4 bytes (128 bytes). k is padded to k4 (a multiple of 4) and n to whole
+// panels, both with zeros; the block is 64-byte aligned.
+struct QGemmWeights {
+  size_t n = 0, k = 0, k4 = 0;
+  BlockPtr<int8_t> packed;           // qgemm_packed_size(n, k) bytes
+  std::vector<int32_t> column_sums;  // sum_p W[j, p], n rounded up to whole panels (zeros)
+};
+
+// Bytes of a packed W with n columns and depth k.
+size_t qgemm_packed_size(size_t n, size_t k);
+
+// Index in the packed W of element (column j, depth p); k4 is k rounded up to 4.
+inline size_t qgemm_packed_index(size_t k4, size_t j, size_t p) {
+  return (j / kQGemmPanel) * k4 * kQGemmPanel + (p / kQGemmDepthStep) * kQGemmPanel * 4 +
+         (j % kQGemmPanel) * 4 + p % kQGemmDepthStep;
+}
+
+// Packs w, [n][k] row-major (one row per output column). Fails only when out of memory.
+Expected<QGemmWeights> qgemm_pack(const int8_t* w, size_t n, size_t k);
+
+// The requantization of each accumulator. Zero points are those of uint8 tensors (0..255).
+// multiplier[j] = (input_scale * weight_scale[j]) / output_scale (quant::requant_multiplier);
+// any float gives the reference's result (NaN maps to the zero point, as in saturate_round),
+// though in practice multipliers are finite and positive.
+struct QGemmRequant {
+  const int32_t* bias = nullptr;      // n values, or null
+  const float* multiplier = nullptr;  // n values
+  int32_t a_zero_point = 0;
+  int32_t y_zero_point = 0;
+};
+
+// C[i, j] for i < m, j < w.n: A is m rows of w.k bytes with row stride lda (rows are read
+// exactly to their k-th byte, never past it), C has row stride ldc; C's bytes past column n
+// are not touched. No scratch memory, no allocation.
+void qgemm(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w, const QGemmRequant& r,
+           uint8_t* c, size_t ldc);
+
+// The same product split over the pool's threads (in blocks of rows and panels); null
+// pool: on the calling thread.
+void qgemm_parallel(pthreadpool* pool, size_t m, const uint8_t* a, size_t lda,
+                    const QGemmWeights& w, const QGemmRequant& r, uint8_t* c, size_t ldc);
+
+// Plain loops straight from the definition above (quant::saturate_round): the portable path
+// and what the vector paths are tested against.
+void qgemm_reference(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w,
+                     const QGemmRequant& r, uint8_t* c, size_t ldc);
+
+// Every path this CPU can run, best first (qgemm() uses the first).
+struct QGemmPath {
+  using Fn = void (*)(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w,
+                      const QGemmRequant& r, uint8_t* c, size_t ldc);
+  const char* name;
+  Fn fn;
+};
+std::vector<QGemmPath> qgemm_paths();
+
+}  // namespace ledge
