@@ -54,6 +54,8 @@ void reference_range(size_t m, const uint8_t* a, size_t lda, const QGemmWeights&
     }
 }
 
+#if defined(__x86_64__)
+
 // 4 bytes of a row of A, as vpdpbusd takes them. memcpy: A rows have any alignment.
 inline uint32_t load4(const uint8_t* p) {
   uint32_t v;
@@ -89,8 +91,6 @@ PanelRequant panel_requant(const QGemmWeights& w, const QGemmRequant& r, size_t 
           static_cast<float>(0 - r.y_zero_point),
           static_cast<float>(255 - r.y_zero_point)};
 }
-
-#if defined(__x86_64__)
 
 // MR rows x 16*NV columns of C: NV*MR int32 accumulators. Each depth step loads NV vectors
 // of W (16 columns x 4 bytes) and broadcasts 4 bytes of each of the MR rows of A.
