@@ -1,7 +1,7 @@
 // QDQ patterns become integer operators, so a quantized model runs on integer kernels
 // rather than dequantize → float operator → quantize:
 //
-//   a ──DQ──▶ Conv ──(Relu)──▶ Q ──▶ y        a ──▶ QLinearConv ──▶ y
+//   a ──DQ──▶ Conv ──(Relu/Clip)──▶ Q ──▶ y        a ──▶ QLinearConv ──▶ y
 //   W_int8 ──DQ──▶  ▲                  ⇒     (W_int8, scales and zero points as inputs,
 //   B_int32 ──DQ──▶                             B_int32 as the bias)
 //
@@ -15,11 +15,12 @@
 //
 // A pattern is taken only when its result is the same function up to the rounding of the
 // accumulator: per-tensor activation parameters, constant int8 weights (per output channel
-// or per tensor), an int32 bias whose scale is x_scale · w_scale, and a Relu only where the
-// output zero point is the lowest level (the Relu is then already the quantizer's clamp).
+// or per tensor), an int32 bias whose scale is x_scale · w_scale, and a Relu or Clip only
+// where the quantizer's clamp already does its work (requant_after).
 // It runs before constant folding, which would otherwise turn DQ(W) into float weights.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "ir/verifier.h"
 #include "lower/lower.h"
@@ -85,11 +86,29 @@ bool per_tensor_activation(const Dequant& d) {
          std::isfinite(value(*d.scale, 0)) && value(*d.scale, 0) > 0;
 }
 
-// The QuantizeLinear that takes y, through an optional Relu, when y has no other reader.
+// The QuantizeLinear that takes y, through an optional Relu or Clip, when y has no other
+// reader. The activation is dropped, so it is taken only where the quantizer's own clamp
+// already does its work: Q is non-decreasing, so Q(clip(v, a, b)) = clamp(Q(v), Q(a), Q(b)),
+// which is Q(v) when Q(a) is the lowest level (or below) and Q(b) the highest (or above).
 struct Requant {
-  const Node* relu = nullptr;
+  const Node* activation = nullptr;
   const Node* quantize = nullptr;
 };
+
+// The bounds of a Relu or Clip (inputs from opset 11, attributes before), if constant.
+std::optional<std::pair<float, float>> activation_bounds(const Graph& g, const Node& n) {
+  const float inf = std::numeric_limits<float>::infinity();
+  if (n.op_type == "Relu") return std::pair{0.f, inf};
+  if (n.op_type != "Clip") return std::nullopt;
+  float lo = attr_as_float(n, "min", -inf), hi = attr_as_float(n, "max", inf);
+  for (size_t i = 1; i < 3 && i < n.inputs.size(); ++i) {
+    if (n.inputs[i].empty()) continue;
+    const Tensor* t = find_initializer(g, n.inputs[i]);
+    if (!t || t->numel() != 1 || t->dtype() != DType::kFloat32) return std::nullopt;
+    (i == 1 ? lo : hi) = value(*t, 0);
+  }
+  return std::pair{lo, hi};
+}
 
 std::optional<Requant> requant_after(const Graph& g, const Producers& p, const std::string& y) {
   auto sole_reader = [&](const std::string& v) -> const Node* {
@@ -99,8 +118,8 @@ std::optional<Requant> requant_after(const Graph& g, const Producers& p, const s
   };
   Requant r;
   const Node* next = sole_reader(y);
-  if (next && next->domain.empty() && next->op_type == "Relu") {
-    r.relu = next;
+  if (next && next->domain.empty() && (next->op_type == "Relu" || next->op_type == "Clip")) {
+    r.activation = next;
     next = sole_reader(next->outputs[0]);
   }
   if (!next || !next->domain.empty() || next->op_type != "QuantizeLinear" ||
@@ -113,9 +132,15 @@ std::optional<Requant> requant_after(const Graph& g, const Producers& p, const s
     return std::nullopt;
   const float s = value(*scale, 0);
   if (!std::isfinite(s) || s <= 0) return std::nullopt;
-  if (r.relu) {
-    const int64_t lowest = zero->dtype() == DType::kUInt8 ? 0 : -128;
-    if (zero->as_int64(0) != lowest) return std::nullopt;
+  if (r.activation) {
+    auto bounds = activation_bounds(g, *r.activation);
+    if (!bounds) return std::nullopt;
+    const bool u8 = zero->dtype() == DType::kUInt8;
+    const double lowest = u8 ? 0 : -128, highest = u8 ? 255 : 127;
+    const double zp = static_cast<double>(zero->as_int64(0));
+    // Q(v) before saturation, in double: no overflow for any float bound.
+    auto level = [&](float v) { return std::nearbyint(static_cast<double>(v) / s) + zp; };
+    if (level(bounds->first) > lowest || level(bounds->second) < highest) return std::nullopt;
   }
   r.quantize = next;
   return r;
@@ -271,7 +296,7 @@ class Fuser {
     q.name = n.name;
     q.outputs = {r.quantize->outputs[0]};
     removed_.insert(&n);
-    if (r.relu) removed_.insert(r.relu);
+    if (r.activation) removed_.insert(r.activation);
     Node& at = const_cast<Node&>(*r.quantize);
     at = std::move(q);
   }

@@ -26,8 +26,9 @@ bool quantizable(const Graph& g, const Node& n) {
 }
 
 // The tensor whose QDQ pair follows quantized node n: its output, or, when that feeds only
-// a Relu, the Relu's output (which an integer kernel computes fused, and whose range, all
-// non-negative, gets all 256 levels instead of half); "" for a graph output.
+// a Relu or Clip (Relu6), the activation's output (which an integer kernel computes fused:
+// the quantizer's clamp does its work; and whose range, all non-negative, gets all 256
+// levels instead of half); "" for a graph output.
 std::string quantized_output(const Graph& g, const Node& n) {
   std::set<std::string> outputs;
   for (const auto& o : g.outputs) outputs.insert(o.name);
@@ -38,8 +39,8 @@ std::string quantized_output(const Graph& g, const Node& n) {
   for (const Node& c : g.nodes)
     for (const auto& in : c.inputs)
       if (in == y) ++consumers, only = &c;
-  if (consumers == 1 && only->op_type == "Relu" && only->domain.empty() &&
-      !outputs.count(only->outputs[0]))
+  if (consumers == 1 && (only->op_type == "Relu" || only->op_type == "Clip") &&
+      only->domain.empty() && !outputs.count(only->outputs[0]))
     return only->outputs[0];
   return y;
 }

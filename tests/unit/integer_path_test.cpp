@@ -28,13 +28,15 @@ Tensor random_ints(Shape shape, std::mt19937& rng, int lo, int hi) {
 
 Tensor scalar_f(float v) { return Tensor::from_vector<float>({v}, {}); }
 
+// Runs m once; with optimize, expects at least min_fast nodes on fast kernels.
 Tensor run_one(const std::shared_ptr<Model>& m, const std::map<std::string, Tensor>& feeds,
-               bool optimize) {
+               bool optimize, size_t min_fast = 0) {
   SessionOptions o;
   o.optimize = optimize;
   auto s = Session::create(m, o);
   EXPECT_TRUE(s.ok()) << s.error().message();
   if (!s.ok()) return Tensor();
+  EXPECT_GE((*s)->stats().fast_nodes, min_fast);
   auto out = (*s)->run(feeds);
   EXPECT_TRUE(out.ok()) << out.error().message();
   return out.ok() ? (*out)[0] : Tensor();
@@ -202,6 +204,133 @@ TEST(IntegerPath, ReluWithMidZeroPointIsNotFused) {
   int fused = 0;
   for (const Node& n : m2.graph.nodes) fused += n.op_type == "NhwcQLinearConv";
   EXPECT_EQ(fused, 1);
+}
+
+// The fast QuantizeLinear / DequantizeLinear against the reference kernels, bit for bit:
+// ties, values past the range, infinities and NaN included.
+TEST(IntegerPath, FastQuantizeAndDequantizeMatchTheReference) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> d(-40.f, 40.f);
+  std::vector<float> xs(1000);
+  for (size_t i = 0; i < xs.size(); ++i)
+    xs[i] = i % 3 == 0 ? static_cast<float>(static_cast<int>(d(rng))) * 0.25f : d(rng);
+  xs[0] = INFINITY, xs[1] = -INFINITY, xs[2] = NAN, xs[3] = 1e30f, xs[4] = -0.f;
+  for (const bool is_unsigned : {true, false}) {
+    const Tensor zero = is_unsigned ? Tensor::from_vector<uint8_t>({100}, {})
+                                    : Tensor::from_vector<int8_t>({-3}, {});
+    ModelBuilder b(13);
+    b.input("x", DType::kFloat32, {1000});
+    b.init("s", scalar_f(0.5f)).init("z", zero);
+    b.node("QuantizeLinear", {"x", "s", "z"}, {"y"});
+    b.output("y");
+    auto qm = b.build();
+    const Tensor x = Tensor::from_vector<float>(xs, {1000});
+    const Tensor want = run_one(qm, {{"x", x}}, false);
+    const Tensor got = run_one(qm, {{"x", x}}, true, 1);
+    expect_same_bytes(want, got, is_unsigned ? "quantize u8" : "quantize s8");
+
+    ModelBuilder b2(13);
+    b2.input("q", zero.dtype(), {1000});
+    b2.init("s", scalar_f(0.37f)).init("z", zero);
+    b2.node("DequantizeLinear", {"q", "s", "z"}, {"y"});
+    b2.output("y");
+    auto dm = b2.build();
+    expect_same_bytes(run_one(dm, {{"q", want}}, false), run_one(dm, {{"q", want}}, true, 1),
+                      is_unsigned ? "dequantize u8" : "dequantize s8");
+  }
+}
+
+// A one-node model of ledge.NhwcQLinearConv with random integers and parameters.
+std::shared_ptr<Model> qconv_model(std::mt19937& rng, const ConvCase& cc, bool unsigned_x,
+                                   bool per_channel, Tensor* x_out) {
+  const DType q = unsigned_x ? DType::kUInt8 : DType::kInt8;
+  *x_out = unsigned_x ? random_ints<uint8_t>({cc.n, cc.h, cc.w, cc.c}, rng, 0, 255)
+                      : random_ints<int8_t>({cc.n, cc.h, cc.w, cc.c}, rng, -128, 127);
+  std::uniform_real_distribution<float> sd(0.0005f, 0.01f);
+  std::uniform_int_distribution<int32_t> bd(-5000, 5000), zd(0, 255);
+  std::vector<float> ws(per_channel ? static_cast<size_t>(cc.o) : 1);
+  for (auto& v : ws) v = sd(rng);
+  std::vector<int32_t> bias(static_cast<size_t>(cc.o));
+  for (auto& v : bias) v = bd(rng);
+  auto zero = [&]() {
+    const int z = zd(rng);
+    return unsigned_x ? Tensor::from_vector<uint8_t>({static_cast<uint8_t>(z)}, {})
+                      : Tensor::from_vector<int8_t>({static_cast<int8_t>(z - 128)}, {});
+  };
+  ModelBuilder b(13);
+  b.input("x", q, {cc.n, cc.h, cc.w, cc.c});
+  b.init("xs", scalar_f(0.02f)).init("xz", zero());
+  b.init("w", random_ints<int8_t>({cc.o, cc.k, cc.k, cc.c / cc.group}, rng, -127, 127));
+  b.init("ws", per_channel ? Tensor::from_vector<float>(ws, {cc.o}) : scalar_f(ws[0]));
+  b.init("wz", Tensor::from_vector<int8_t>({0}, {}));
+  b.init("ys", scalar_f(0.05f)).init("yz", zero());
+  b.init("b", Tensor::from_vector<int32_t>(bias, {cc.o}));
+  Node& n = b.node("NhwcQLinearConv", {"x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"}, {"y"});
+  n.domain = "ledge";
+  n.attributes["strides"] = std::vector<int64_t>{cc.stride, cc.stride};
+  n.attributes["dilations"] = std::vector<int64_t>{cc.dilation, cc.dilation};
+  n.attributes["pads"] = std::vector<int64_t>{cc.pad, cc.pad, cc.pad + 1, cc.pad};
+  n.attributes["group"] = cc.group;
+  b.output("y");
+  return b.build();
+}
+
+// The fast integer convolutions (qgemm directly and through im2col, depthwise) against the
+// reference kernel, bit for bit, on one and two threads.
+TEST(IntegerPath, FastQConvMatchesTheReference) {
+  std::mt19937 rng(7);
+  // n, c, h, w, o, k, stride, dilation, pad, group
+  const ConvCase cases[] = {{1, 16, 7, 9, 40, 1, 1, 1, 0, 1},    {2, 37, 5, 6, 70, 1, 1, 1, 0, 1},
+                            {1, 24, 11, 10, 33, 3, 1, 1, 1, 1},  {1, 19, 12, 12, 64, 3, 2, 1, 1, 1},
+                            {1, 8, 9, 9, 16, 3, 1, 2, 2, 1},     {1, 3, 16, 16, 24, 7, 2, 1, 3, 1},
+                            {1, 32, 10, 10, 32, 3, 1, 1, 1, 32}, {2, 20, 9, 8, 20, 5, 2, 1, 2, 20},
+                            {1, 7, 6, 6, 7, 3, 1, 1, 0, 7}};
+  for (const ConvCase& cc : cases)
+    for (const bool unsigned_x : {true, false})
+      for (const bool per_channel : {true, false})
+        for (const int threads : {1, 2}) {
+          Tensor x;
+          auto m = qconv_model(rng, cc, unsigned_x, per_channel, &x);
+          const std::string what = "c" + std::to_string(cc.c) + " o" + std::to_string(cc.o) + " k" +
+                                   std::to_string(cc.k) + " s" + std::to_string(cc.stride) + " g" +
+                                   std::to_string(cc.group) + (unsigned_x ? " u8" : " s8") +
+                                   (per_channel ? " pc" : " pt") + " t" + std::to_string(threads);
+          SessionOptions fast;
+          fast.threads = threads;
+          auto s = Session::create(m, fast);
+          ASSERT_TRUE(s.ok()) << s.error().message();
+          // int8 activations take the fast path only in depthwise layers.
+          const bool depthwise = cc.group == cc.c;
+          EXPECT_EQ((*s)->stats().fast_nodes, unsigned_x || depthwise ? 1u : 0u) << what;
+          auto got = (*s)->run({{"x", x}});
+          ASSERT_TRUE(got.ok()) << got.error().message();
+          expect_same_bytes(run_one(m, {{"x", x}}, false), (*got)[0], what);
+        }
+}
+
+// QFullyConnected on qgemm against its reference kernel.
+TEST(IntegerPath, FastQFullyConnectedMatchesTheReference) {
+  std::mt19937 rng(8);
+  for (const auto& [m, k, n] :
+       {std::tuple{1, 576, 10}, std::tuple{5, 33, 70}, std::tuple{64, 129, 31}}) {
+    ModelBuilder b(13);
+    b.input("x", DType::kUInt8, {m, k});
+    b.init("xs", scalar_f(0.02f)).init("xz", Tensor::from_vector<uint8_t>({7}, {}));
+    b.init("w", random_ints<int8_t>({n, k}, rng, -127, 127));
+    std::vector<float> ws(static_cast<size_t>(n));
+    for (size_t i = 0; i < ws.size(); ++i) ws[i] = 0.001f * static_cast<float>(i + 1);
+    b.init("ws", Tensor::from_vector<float>(ws, {n}));
+    b.init("wz", Tensor::from_vector<int8_t>({0}, {}));
+    b.init("ys", scalar_f(0.1f)).init("yz", Tensor::from_vector<uint8_t>({120}, {}));
+    Node& fc = b.node("QFullyConnected", {"x", "xs", "xz", "w", "ws", "wz", "ys", "yz"}, {"y"});
+    fc.domain = "ledge";
+    b.output("y");
+    auto model = b.build();
+    const Tensor x = random_ints<uint8_t>({m, k}, rng, 0, 255);
+    expect_same_bytes(
+        run_one(model, {{"x", x}}, false), run_one(model, {{"x", x}}, true, 1),
+        "fully connected " + std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n));
+  }
 }
 
 }  // namespace

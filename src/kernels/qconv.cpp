@@ -1,0 +1,330 @@
+// Fast kernels for the integer convolution ledge.NhwcQLinearConv and the integer product
+// ledge.QFullyConnected, bit-exact with their reference kernels (src/ops):
+//   - ungrouped convolutions with uint8 activations and symmetric int8 weights (zero point
+//     0, per tensor or per output channel) on ledge's integer GEMM (qgemm.h): 1x1 stride-1
+//     layers directly ([N·H·W, C] is the matrix), the rest through im2col blocks in the
+//     plan's workspace, padded with the input's zero point (which adds nothing);
+//   - depthwise convolutions (one input channel per output channel) with uint8 or int8
+//     activations: a loop over channels the compiler vectorizes, int32 accumulators;
+//   - QFullyConnected with uint8 activations and output on qgemm.
+// Anything else (int8 activations into a GEMM, other groupings, weight zero points)
+// runs on the reference kernel.
+#include <pthreadpool.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "kernels/fast_kernel.h"
+#include "kernels/qgemm.h"
+#include "kernels/simd.h"
+#include "ops/lowered_common.h"
+#include "ops/quant_common.h"
+
+namespace ledge {
+namespace {
+
+using namespace quant;
+
+constexpr int64_t kBlockBytes = int64_t{1} << 20;  // im2col rows per block: at most this
+
+// The constant parameters of a QLinearConv-shaped node (inputs in QLinearConv's order),
+// expanded to `channels`; null when some are not constants or not plain enough.
+struct Params {
+  DType x_type = DType::kUndefined, y_type = DType::kUndefined;
+  int32_t x_zero = 0, y_zero = 0;
+  std::vector<int32_t> w_zero, bias;
+  std::vector<float> multiplier;
+};
+
+std::optional<Params> read_params(const PrepareContext& c, int64_t channels) {
+  for (size_t i : {kQXScale, kQXZero, kQW, kQWScale, kQWZero, kQYScale, kQYZero})
+    if (!c.has_input(i) || !c.constant(i)) return std::nullopt;
+  if (c.has_input(kQBias) && !c.constant(kQBias)) return std::nullopt;
+  const Tensor& xs = *c.constant(kQXScale);
+  const Tensor& ws = *c.constant(kQWScale);
+  const Tensor& ys = *c.constant(kQYScale);
+  const Tensor& wz = *c.constant(kQWZero);
+  if (xs.numel() != 1 || ys.numel() != 1 || c.constant(kQXZero)->numel() != 1 ||
+      c.constant(kQYZero)->numel() != 1 || (ws.numel() != 1 && ws.numel() != channels) ||
+      (wz.numel() != 1 && wz.numel() != channels))
+    return std::nullopt;
+  Params p;
+  p.x_type = c.input_type(kQX).dtype;
+  p.y_type = c.output_dtype(0);
+  p.x_zero = static_cast<int32_t>(c.constant(kQXZero)->as_int64(0));
+  p.y_zero = static_cast<int32_t>(c.constant(kQYZero)->as_int64(0));
+  const auto s = static_cast<size_t>(channels);
+  p.multiplier.resize(s);
+  p.w_zero.resize(s);
+  for (size_t o = 0; o < s; ++o) {
+    const int64_t i = ws.numel() == 1 ? 0 : static_cast<int64_t>(o);
+    p.multiplier[o] =
+        requant_multiplier(xs.data<float>()[0], ws.data<float>()[i], ys.data<float>()[0]);
+    // Infinite or NaN multipliers: the reference defines the result.
+    if (!std::isfinite(p.multiplier[o])) return std::nullopt;
+    p.w_zero[o] = static_cast<int32_t>(wz.as_int64(wz.numel() == 1 ? 0 : i));
+  }
+  if (c.has_input(kQBias)) {
+    const Tensor& b = *c.constant(kQBias);
+    if (b.numel() != channels) return std::nullopt;
+    p.bias.assign(b.data<int32_t>(), b.data<int32_t>() + channels);
+  }
+  return p;
+}
+
+bool all_zero(const std::vector<int32_t>& v) {
+  return std::all_of(v.begin(), v.end(), [](int32_t z) { return z == 0; });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ungrouped convolution on qgemm
+
+bool is_pointwise(const Window2d& win) {
+  return win.kh == 1 && win.kw == 1 && win.sh == 1 && win.sw == 1 && win.pad_top == 0 &&
+         win.pad_left == 0 && win.pad_bottom == 0 && win.pad_right == 0;
+}
+
+class QGemmConv : public PreparedKernel {
+ public:
+  QGemmConv(const Shape& x, const Shape& y, const Window2d& win, Params p, QGemmWeights w,
+            pthreadpool* pool)
+      : h_(x[1]),
+        w_(x[2]),
+        c_(x[3]),
+        oh_(y[1]),
+        ow_(y[2]),
+        o_(y[3]),
+        rows_(x[0] * y[1] * y[2]),
+        win_(win),
+        k_(win.kh * win.kw * x[3]),
+        direct_(is_pointwise(win)),
+        p_(std::move(p)),
+        weights_(std::move(w)),
+        pool_(pool) {
+    block_ = direct_ ? rows_ : std::clamp<int64_t>(kBlockBytes / k_ / 8 * 8, 8, rows_);
+    r_.bias = p_.bias.empty() ? nullptr : p_.bias.data();
+    r_.multiplier = p_.multiplier.data();
+    r_.a_zero_point = p_.x_zero;
+    r_.y_zero_point = p_.y_zero;
+  }
+
+  Status run(const Tensor* const* inputs, Tensor* const* outputs) override {
+    x_ = inputs[0]->data<uint8_t>();
+    uint8_t* y = outputs[0]->data<uint8_t>();
+    const auto k = static_cast<size_t>(k_), o = static_cast<size_t>(o_);
+    if (direct_) {
+      qgemm_parallel(pool_, static_cast<size_t>(rows_), x_, k, weights_, r_, y, o);
+      return Status();
+    }
+    if (!workspace_) return internal_error("convolution run without its workspace");
+    for (first_ = 0; first_ < rows_; first_ += block_) {
+      const int64_t rows = std::min(block_, rows_ - first_);
+      pthreadpool_parallelize_1d(pool_, im2col_task, this, static_cast<size_t>(rows), 0);
+      qgemm_parallel(pool_, static_cast<size_t>(rows), workspace_, k, weights_, r_, y + first_ * o_,
+                     o);
+    }
+    return Status();
+  }
+
+  bool packed_constants() const override { return true; }
+  size_t workspace_bytes() const override { return direct_ ? 0 : static_cast<size_t>(block_ * k_); }
+  void set_workspace(uint8_t* base) override { workspace_ = base; }
+
+ private:
+  // Row r of the block: output pixel first_ + r's receptive field; the padding holds the
+  // input's zero point, which the product maps to 0.
+  static void im2col_task(void* self, size_t r) {
+    auto* k = static_cast<QGemmConv*>(self);
+    const int64_t p = k->first_ + static_cast<int64_t>(r);
+    const int64_t n = p / (k->oh_ * k->ow_), oy = p / k->ow_ % k->oh_, ox = p % k->ow_;
+    const Window2d& win = k->win_;
+    uint8_t* dst = k->workspace_ + static_cast<int64_t>(r) * k->k_;
+    const auto run = static_cast<size_t>(k->c_);
+    for (int64_t ky = 0; ky < win.kh; ++ky) {
+      const int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
+      for (int64_t kx = 0; kx < win.kw; ++kx, dst += k->c_) {
+        const int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
+        if (iy < 0 || iy >= k->h_ || ix < 0 || ix >= k->w_)
+          std::memset(dst, k->p_.x_zero, run);
+        else
+          std::memcpy(dst, k->x_ + ((n * k->h_ + iy) * k->w_ + ix) * k->c_, run);
+      }
+    }
+  }
+
+  int64_t h_, w_, c_, oh_, ow_, o_, rows_;
+  Window2d win_;
+  int64_t k_;
+  bool direct_;
+  int64_t block_ = 0;
+  Params p_;
+  QGemmWeights weights_;
+  QGemmRequant r_;
+  pthreadpool* pool_;
+  uint8_t* workspace_ = nullptr;  // block_ x k_ im2col rows (shared with other kernels)
+  const uint8_t* x_ = nullptr;    // the run in progress, read by the tasks
+  int64_t first_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Depthwise convolution
+
+constexpr int64_t kMaxDepthwiseChannels = 4096;  // accumulators live on the stack
+
+// One output row: acc[c] = bias[c] + sum over the taps inside the image of
+// (x - x_zero) * (w - w_zero), wrapping modulo 2^32 like the reference, then requantized.
+template <class Q>
+LEDGE_SIMD_CLONES void depthwise_row(const Q* x, int64_t h, int64_t w, int64_t channels,
+                                     const int16_t* weights, const int32_t* bias,
+                                     const float* multiplier, const Window2d& win, int64_t oy,
+                                     int64_t out_w, int32_t x_zero, int32_t y_zero, Q* y) {
+  const auto C = static_cast<size_t>(channels);
+  const float lo = static_cast<float>(std::numeric_limits<Q>::min() - y_zero);
+  const float hi = static_cast<float>(std::numeric_limits<Q>::max() - y_zero);
+  uint32_t acc[kMaxDepthwiseChannels];
+  for (int64_t ox = 0; ox < out_w; ++ox) {
+    for (size_t c = 0; c < C; ++c) acc[c] = bias ? static_cast<uint32_t>(bias[c]) : 0u;
+    for (int64_t ky = 0; ky < win.kh; ++ky) {
+      const int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
+      if (iy < 0 || iy >= h) continue;
+      for (int64_t kx = 0; kx < win.kw; ++kx) {
+        const int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
+        if (ix < 0 || ix >= w) continue;
+        const Q* xs = x + (iy * w + ix) * channels;
+        const int16_t* ws = weights + (ky * win.kw + kx) * channels;
+        for (size_t c = 0; c < C; ++c)
+          acc[c] += static_cast<uint32_t>((static_cast<int32_t>(xs[c]) - x_zero) *
+                                          static_cast<int32_t>(ws[c]));
+      }
+    }
+    Q* out = y + ox * channels;
+    for (size_t c = 0; c < C; ++c) {
+      float v =
+          __builtin_roundevenf(static_cast<float>(static_cast<int32_t>(acc[c])) * multiplier[c]);
+      v = v < lo ? lo : v;
+      v = v > hi ? hi : v;
+      out[c] = static_cast<Q>(static_cast<int32_t>(v) + y_zero);
+    }
+  }
+}
+
+class DepthwiseQConv : public PreparedKernel {
+ public:
+  DepthwiseQConv(const Shape& x, const Shape& y, const Window2d& win, Params p,
+                 std::vector<int16_t> w, const ThreadPool& pool)
+      : n_(x[0]),
+        h_(x[1]),
+        w_(x[2]),
+        c_(x[3]),
+        oh_(y[1]),
+        ow_(y[2]),
+        win_(win),
+        p_(std::move(p)),
+        weights_(std::move(w)),
+        pool_(pool) {}
+
+  Status run(const Tensor* const* inputs, Tensor* const* outputs) override {
+    if (p_.x_type == DType::kUInt8)
+      rows(inputs[0]->data<uint8_t>(), outputs[0]->data<uint8_t>());
+    else
+      rows(inputs[0]->data<int8_t>(), outputs[0]->data<int8_t>());
+    return Status();
+  }
+  bool packed_constants() const override { return true; }
+
+ private:
+  template <class Q>
+  void rows(const Q* x, Q* y) {
+    pool_.parallel_for(static_cast<size_t>(n_ * oh_), [&](size_t r) {
+      const int64_t n = static_cast<int64_t>(r) / oh_, oy = static_cast<int64_t>(r) % oh_;
+      depthwise_row<Q>(x + n * h_ * w_ * c_, h_, w_, c_, weights_.data(),
+                       p_.bias.empty() ? nullptr : p_.bias.data(), p_.multiplier.data(), win_, oy,
+                       ow_, p_.x_zero, p_.y_zero, y + static_cast<int64_t>(r) * ow_ * c_);
+    });
+  }
+
+  int64_t n_, h_, w_, c_, oh_, ow_;
+  Window2d win_;
+  Params p_;
+  std::vector<int16_t> weights_;  // [KH·KW][C], zero point subtracted
+  const ThreadPool& pool_;
+};
+
+Expected<std::unique_ptr<PreparedKernel>> none() { return std::unique_ptr<PreparedKernel>(); }
+
+Expected<std::unique_ptr<PreparedKernel>> prepare_conv(PrepareContext& c) {
+  const Tensor* w = c.constant(kQW);
+  if (!w || w->dtype() != DType::kInt8 || w->rank() != 4) return none();
+  const Shape& x = c.input_shape(kQX);
+  const Shape& y = c.output_shape(0);
+  const int64_t O = w->dim(0), C = x[3], group = c.attr_int("group", 1);
+  auto p = read_params(c, O);
+  if (!p || p->x_type != p->y_type) return none();
+  LEDGE_ASSIGN(Window2d win, read_window2d(c, w->dim(1), w->dim(2)));
+  if (group == C && O == C && w->dim(3) == 1 && C <= kMaxDepthwiseChannels) {
+    // OHWI [C, KH, KW, 1] → [KH·KW][C] as int16, minus the weights' zero points.
+    const int64_t taps = win.kh * win.kw;
+    std::vector<int16_t> packed(static_cast<size_t>(taps * C));
+    for (int64_t ch = 0; ch < C; ++ch)
+      for (int64_t t = 0; t < taps; ++t)
+        packed[static_cast<size_t>(t * C + ch)] = static_cast<int16_t>(
+            w->data<int8_t>()[ch * taps + t] - p->w_zero[static_cast<size_t>(ch)]);
+    return std::unique_ptr<PreparedKernel>(
+        new DepthwiseQConv(x, y, win, std::move(*p), std::move(packed), c.pool()));
+  }
+  if (group != 1 || p->x_type != DType::kUInt8 || !all_zero(p->w_zero)) return none();
+  const int64_t k = win.kh * win.kw * C;
+  LEDGE_ASSIGN(QGemmWeights packed,
+               qgemm_pack(w->data<int8_t>(), static_cast<size_t>(O), static_cast<size_t>(k)));
+  return std::unique_ptr<PreparedKernel>(
+      new QGemmConv(x, y, win, std::move(*p), std::move(packed), c.pool().handle()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// QFullyConnected
+
+class QGemmFullyConnected : public PreparedKernel {
+ public:
+  QGemmFullyConnected(int64_t m, Params p, QGemmWeights w, pthreadpool* pool)
+      : m_(m), p_(std::move(p)), weights_(std::move(w)), pool_(pool) {
+    r_.bias = p_.bias.empty() ? nullptr : p_.bias.data();
+    r_.multiplier = p_.multiplier.data();
+    r_.a_zero_point = p_.x_zero;
+    r_.y_zero_point = p_.y_zero;
+  }
+  Status run(const Tensor* const* inputs, Tensor* const* outputs) override {
+    qgemm_parallel(pool_, static_cast<size_t>(m_), inputs[0]->data<uint8_t>(), weights_.k, weights_,
+                   r_, outputs[0]->data<uint8_t>(), weights_.n);
+    return Status();
+  }
+  bool packed_constants() const override { return true; }
+
+ private:
+  int64_t m_;
+  Params p_;
+  QGemmWeights weights_;
+  QGemmRequant r_;
+  pthreadpool* pool_;
+};
+
+Expected<std::unique_ptr<PreparedKernel>> prepare_fully_connected(PrepareContext& c) {
+  const Tensor* w = c.constant(kQW);
+  // The float-output form (no y_scale) stays on the reference kernel.
+  if (!w || w->dtype() != DType::kInt8 || w->rank() != 2 || !c.has_input(kQYScale)) return none();
+  auto p = read_params(c, w->dim(0));
+  if (!p || p->x_type != DType::kUInt8 || p->y_type != DType::kUInt8 || !all_zero(p->w_zero))
+    return none();
+  LEDGE_ASSIGN(QGemmWeights packed, qgemm_pack(w->data<int8_t>(), static_cast<size_t>(w->dim(0)),
+                                               static_cast<size_t>(w->dim(1))));
+  return std::unique_ptr<PreparedKernel>(new QGemmFullyConnected(
+      c.input_shape(kQX)[0], std::move(*p), std::move(packed), c.pool().handle()));
+}
+
+}  // namespace
+}  // namespace ledge
+
+LEDGE_DEFINE_FAST_KERNEL(NhwcQLinearConv, "ledge", "NhwcQLinearConv", ledge::prepare_conv)
+LEDGE_DEFINE_FAST_KERNEL(QFullyConnected, "ledge", "QFullyConnected",
+                         ledge::prepare_fully_connected)
