@@ -12,6 +12,8 @@ Status prepare_for_cpu(Model& model) {
   const int64_t opset = model.opset("");
   std::map<std::string, Tensor> known;
   LEDGE_TRY(infer_types(model.graph, opset, &known));
+  // Quantized patterns read their parameters (and Clip bounds) from initializers.
+  constants_to_initializers(model.graph);
   LEDGE_TRY(fuse_quantized_ops(model.graph));
   fold_known_values(model.graph, known);
   LEDGE_TRY(optimize_model(model).status());

@@ -1,18 +1,21 @@
 // ledge quantize MODEL --calibration DATA -o OUT.onnx [--labels LABELS] [--balance-classes]
-//                [--samples N] [--method minmax|percentile|entropy|mse] [--percentile P]
+//                (or -o OUT.ledge) [--samples N] [--method minmax|percentile|entropy|mse] [--percentile P]
 //                [--per-channel|--per-tensor] [--weights int8] [--activations uint8|int8]
 //                [--keep-float NODE]... [--input NAME] [--scale S] [--json]
 //                [--max-accuracy-drop X --validation DATA --validation-labels LABELS]
 //
 // Post-training static quantization: calibrates activation ranges on DATA with the float
-// model, then writes a QDQ ONNX model (src/quant/quantize_qdq.h). With --max-accuracy-drop,
+// model, then writes a QDQ ONNX model (src/quant/quantize_qdq.h), or, for OUT.ledge, the
+// artifact that runs it on integer kernels. With --max-accuracy-drop,
 // measures top-1 accuracy on the validation data and returns the most sensitive layers to
 // float until the loss is within X points (src/quant/mixed_precision.h).
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "data/dataset.h"
+#include "artifact/artifact.h"
 #include "onnx/export.h"
 #include "quant/calibrate.h"
 #include "quant/mixed_precision.h"
@@ -20,6 +23,7 @@
 #include "runtime/infer_types.h"
 #include "tools/ledge/commands.h"
 #include "tools/ledge/common.h"
+#include "tools/ledge/prepare_artifact.h"
 
 namespace ledge::cli {
 
@@ -73,10 +77,6 @@ int quantize(const QuantizeArgs& a) {
   if (a.activations != "uint8" && a.activations != "int8")
     return report(
         invalid_argument("--activations must be uint8 or int8, got '" + a.activations + "'"));
-  if (ends_with(a.output, ".ledge"))
-    return report(unsupported(
-        "int8 .ledge artifacts need the integer kernels, which are not implemented yet; write "
-        "a QDQ .onnx (which ledge and ONNX Runtime run)"));
   if (a.samples < 1) return report(invalid_argument("--samples must be at least 1"));
   auto method = parse_range_method(a.method);
   if (!method) return report(method.error());
@@ -158,7 +158,19 @@ int quantize(const QuantizeArgs& a) {
     if (!quantized) return report(quantized.error());
     result = *quantized;
   }
-  if (Status st = write_onnx_file(*result, a.output); !st.ok()) return report(st.error());
+  if (ends_with(a.output, ".ledge")) {
+    // The artifact a device runs on the integer kernels: the QDQ model compiled like
+    // `ledge compile` does (the QDQ patterns become integer operators on the way).
+    Model compiled = *result;
+    if (Status st = prepare_for_artifact(compiled, {}); !st.ok())
+      return report(std::move(st).error().with_context(a.output));
+    WriteOptions wo;
+    wo.metadata["source"] = std::filesystem::path(a.model).filename().string();
+    wo.metadata["compiler"] = "ledge quantize";
+    if (Status st = write_artifact(compiled, a.output, wo); !st.ok()) return report(st.error());
+  } else if (Status st = write_onnx_file(*result, a.output); !st.ok()) {
+    return report(st.error());
+  }
 
   const auto nodes = quantizable_nodes(**model);
   const size_t float_count = qopts.keep_float.size() + (mixed ? mixed->kept_float.size() : 0);
@@ -238,7 +250,7 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--preprocess", a->preprocess,
                   "for images: resize=S|WxH,crop=S|WxH,channels=rgb|bgr|gray,layout=nchw|nhwc,"
                   "scale=1/255,mean=a/b/c,std=a/b/c (docs/data.md)");
-  cmd->add_option("-o,--output", a->output, "QDQ ONNX model to write")->required();
+  cmd->add_option("-o,--output", a->output, "QDQ ONNX model (.onnx) or int8 artifact (.ledge) to write")->required();
   cmd->add_option("--labels", a->labels, "class labels of the calibration data (IDX, .npy, .txt)");
   cmd->add_flag("--balance-classes", a->balance,
                 "calibrate on a class-balanced subset (needs --labels)");
