@@ -3,7 +3,7 @@
 
     /usr/bin/python3 bench/compare_ort/compare.py [LEDGE] [--models a,b] [--threads 1,2]
         [--rounds 3] [--iterations 50] [--warmup 3] [--max-seconds 10] [--work DIR]
-        [--json-out FILE]
+        [--json-out FILE] [--artifact] [--int8]
 
 LEDGE is the ledge binary (default build/ledge). For each model and thread count, runs
 `ledge bench --json` and bench/compare_ort/ort_bench.js (onnxruntime-node) alternately, ROUNDS
@@ -16,6 +16,11 @@ side timed.
 Prints the machine, then a markdown table; writes the same data with every round's raw result
 as JSON (default WORK/compare.json) and the markdown as WORK/compare.md. WORK defaults to
 the ledge binary's directory + /bench; the models are exported there once (a cache).
+With --int8, each model is first quantized by `ledge quantize` (per-channel int8 weights,
+uint8 activations, calibrated on 8 random inputs: ranges, not accuracy, matter for speed)
+into a QDQ .onnx; ONNX Runtime runs that file, ledge the same model (as a .ledge artifact with
+--artifact), and the table adds ledge's own float latency from the same rounds and the
+int8 / float ratio.
 Installs onnxruntime-node into tools/ort/node_modules when missing (npm ci --ignore-scripts).
 Exits 1 when any measurement failed (the table shows it), 2 on bad usage.
 """
@@ -60,6 +65,9 @@ def parse_args(argv):
     p.add_argument("--artifact", action="store_true",
                    help="ledge loads the model compiled to a .ledge artifact (`ledge compile`), "
                         "the deployable form; ONNX Runtime loads the .onnx file")
+    p.add_argument("--int8", action="store_true",
+                   help="compare the int8 (QDQ) models: ledge's integer kernels vs ONNX "
+                        "Runtime's, plus ledge's float latency for the int8/float ratio")
     a = p.parse_args(argv)
     a.models = [m for m in a.models.split(",") if m]
     try:
@@ -179,26 +187,55 @@ def best(rounds):
             "peak_rss_mb": min(r["peak_rss_mb"] for r in res)}
 
 
+def run_ledge(a, args, what):
+    r = subprocess.run([a.ledge] + args, capture_output=True, text=True, timeout=a.timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"ledge {what}: {r.stderr.strip()}")
+
+
+def calibration_file(models_dir):
+    """Eight random 3x224x224 images as a .npy file (the models' input), made once."""
+    path = os.path.join(models_dir, "calibration_random.npy")
+    if not os.path.exists(path):
+        import numpy as np
+        rng = np.random.default_rng(0)
+        np.save(path, rng.standard_normal((8, 3, 224, 224), dtype=np.float32))
+    return path
+
+
 def measure(a, models_dir, baseline_mb):
     rows = []
     for name in a.models:
         model = os.path.join(models_dir, name + ".onnx")
+        float_model = model
+        if a.int8:
+            qdq = os.path.join(models_dir, name + ".int8.onnx")
+            run_ledge(a, ["quantize", model, "--calibration", calibration_file(models_dir),
+                          "--samples", "8", "-o", qdq], f"quantize {model}")
+            if a.artifact:
+                float_model = os.path.join(models_dir, name + ".ledge")
+                run_ledge(a, ["compile", model, "-o", float_model], f"compile {model}")
+            model = qdq
         ledge_model = model
         if a.artifact:
-            ledge_model = os.path.join(models_dir, name + ".ledge")
-            r = subprocess.run([a.ledge, "compile", model, "-o", ledge_model],
-                               capture_output=True, text=True, timeout=a.timeout)
-            if r.returncode != 0:
-                raise RuntimeError(f"ledge compile {model}: {r.stderr.strip()}")
+            ledge_model = os.path.join(models_dir, os.path.basename(model)[:-5] + ".ledge")
+            run_ledge(a, ["compile", model, "-o", ledge_model], f"compile {model}")
         for threads in a.threads:
             rounds = {"ledge": [], "ort": []}
+            if a.int8:
+                rounds["ledge_float"] = []
             for k in range(a.rounds):
                 # Alternate which runtime goes first, so neither always runs on a machine the
                 # other just warmed up (or just loaded).
                 order = ["ledge", "ort"] if k % 2 == 0 else ["ort", "ledge"]
+                if a.int8:
+                    order.append("ledge_float")
                 for side in order:
-                    cmd = ledge_cmd(a, ledge_model, threads) if side == "ledge" else ort_cmd(
-                        a, model, threads)
+                    if side == "ledge_float":
+                        cmd = ledge_cmd(a, float_model, threads)
+                    else:
+                        cmd = ledge_cmd(a, ledge_model, threads) if side == "ledge" else ort_cmd(
+                            a, model, threads)
                     t0 = time.monotonic()
                     result, err = run_json(cmd, a.timeout)
                     rounds[side].append({"result": result, "error": err})
@@ -207,6 +244,8 @@ def measure(a, models_dir, baseline_mb):
                         f"[{time.monotonic() - t0:.1f}s]")
             row = {"model": name, "threads": threads, "ledge": best(rounds["ledge"]),
                    "ort": best(rounds["ort"]), "rounds": rounds}
+            if a.int8:
+                row["ledge_float"] = best(rounds["ledge_float"])
             if row["ort"]:
                 row["ort"]["peak_rss_minus_node_mb"] = row["ort"]["peak_rss_mb"] - baseline_mb
             errors = [r["error"] for side in rounds.values() for r in side if r["error"]]
@@ -249,7 +288,8 @@ def markdown(report):
         f"to {s['iterations']} timed runs or {s['max_seconds']:g} s. ORT's peak RSS minus node's "
         f"own ({report['node_baseline_rss_mb']:.1f} MB with onnxruntime-node loaded); RSS ratio "
         f"is ledge / that. ledge loads the {s.get('ledge_loads', '.onnx file')}, ONNX Runtime the "
-        ".onnx file.",
+        ".onnx file." + (" Both run the int8 QDQ model (`ledge quantize`)." if s.get("int8")
+                         else ""),
         "",
         "| model | threads | ledge median ms | ORT median ms | ratio | ledge load ms | ORT load ms "
         "| load ratio | ledge peak RSS MB | ORT peak RSS MB (raw / minus node) | RSS ratio "
@@ -267,6 +307,16 @@ def markdown(report):
             f"| {fmt(g(ort, 'peak_rss_mb'))} / {fmt(g(ort, 'peak_rss_minus_node_mb'))} "
             f"| {ratio(g(le, 'peak_rss_mb'), g(ort, 'peak_rss_minus_node_mb'))} "
             f"| {g(le, 'iterations') or 'n/a'} / {g(ort, 'iterations') or 'n/a'} |")
+    if s.get("int8"):
+        lines += ["", "int8 (QDQ) models: ledge's integer kernels against its own float kernels "
+                  "(same rounds):", "",
+                  "| model | threads | ledge int8 ms | ledge float ms | int8 / float |",
+                  "|---|---:|---:|---:|---:|"]
+        for r in report["rows"]:
+            i8 = (r["ledge"] or {}).get("median_ms")
+            f32 = (r.get("ledge_float") or {}).get("median_ms")
+            lines.append(f"| {r['model']} | {r['threads']} | {fmt(i8, 2)} | {fmt(f32, 2)} "
+                         f"| {ratio(i8, f32)} |")
     for r in report["rows"]:
         for e in r["errors"]:
             lines.append(f"\n{r['model']} threads={r['threads']}: error: {e}")
@@ -303,7 +353,7 @@ def main(argv):
         "ort_version": ort_version,
         "settings": {"rounds": a.rounds, "iterations": a.iterations, "warmup": a.warmup,
                      "ledge_loads": ".ledge artifact" if a.artifact else ".onnx file",
-                     "max_seconds": a.max_seconds, "threads": a.threads},
+                     "max_seconds": a.max_seconds, "threads": a.threads, "int8": a.int8},
         "node_baseline_rss_mb": baseline,
         "rows": measure(a, models_dir, baseline),
         "ledge_run": runner_size(a.ledge),

@@ -11,9 +11,15 @@
 // runs on the reference kernel.
 #include <pthreadpool.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/fast_kernel.h"
@@ -21,6 +27,13 @@
 #include "kernels/simd.h"
 #include "ops/lowered_common.h"
 #include "ops/quant_common.h"
+
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12's AVX-512 intrinsics pass an "undefined" vector as the unused merge operand, which
+// -Wmaybe-uninitialized reports.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 
 namespace ledge {
 namespace {
@@ -176,10 +189,10 @@ constexpr int64_t kMaxDepthwiseChannels = 4096;  // accumulators live on the sta
 // One output row: acc[c] = bias[c] + sum over the taps inside the image of
 // (x - x_zero) * (w - w_zero), wrapping modulo 2^32 like the reference, then requantized.
 template <class Q>
-LEDGE_SIMD_CLONES void depthwise_row(const Q* x, int64_t h, int64_t w, int64_t channels,
-                                     const int16_t* weights, const int32_t* bias,
-                                     const float* multiplier, const Window2d& win, int64_t oy,
-                                     int64_t out_w, int32_t x_zero, int32_t y_zero, Q* y) {
+inline __attribute__((always_inline)) void depthwise_row_impl(
+    const Q* x, int64_t h, int64_t w, int64_t channels, const int16_t* weights, const int32_t* bias,
+    const float* multiplier, const Window2d& win, int64_t oy, int64_t out_w, int32_t x_zero,
+    int32_t y_zero, Q* y) {
   const auto C = static_cast<size_t>(channels);
   const float lo = static_cast<float>(std::numeric_limits<Q>::min() - y_zero);
   const float hi = static_cast<float>(std::numeric_limits<Q>::max() - y_zero);
@@ -201,14 +214,69 @@ LEDGE_SIMD_CLONES void depthwise_row(const Q* x, int64_t h, int64_t w, int64_t c
     }
     Q* out = y + ox * channels;
     for (size_t c = 0; c < C; ++c) {
-      float v =
-          __builtin_roundevenf(static_cast<float>(static_cast<int32_t>(acc[c])) * multiplier[c]);
+      // nearbyint rounds half to even in the default rounding mode, which ledge never changes.
+      float v = std::nearbyint(static_cast<float>(static_cast<int32_t>(acc[c])) * multiplier[c]);
       v = v < lo ? lo : v;
       v = v > hi ? hi : v;
       out[c] = static_cast<Q>(static_cast<int32_t>(v) + y_zero);
     }
   }
 }
+
+// One vector build per instruction set (clang's target_clones takes no templates).
+#define LEDGE_DEPTHWISE_ROW(Q)                                                                   \
+  LEDGE_SIMD_CLONES void depthwise_row(const Q* x, int64_t h, int64_t w, int64_t channels,       \
+                                       const int16_t* weights, const int32_t* bias,              \
+                                       const float* multiplier, const Window2d& win, int64_t oy, \
+                                       int64_t out_w, int32_t x_zero, int32_t y_zero, Q* y) {    \
+    depthwise_row_impl<Q>(x, h, w, channels, weights, bias, multiplier, win, oy, out_w, x_zero,  \
+                          y_zero, y);                                                            \
+  }
+LEDGE_DEPTHWISE_ROW(uint8_t)
+LEDGE_DEPTHWISE_ROW(int8_t)
+#undef LEDGE_DEPTHWISE_ROW
+
+#if defined(__x86_64__)
+// The same row with the accumulators of 16 channels in one register across all taps
+// (the loop above keeps them in memory). Weights as int32 [KH·KW][C].
+template <class Q>
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void depthwise_row_avx512(
+    const Q* x, int64_t h, int64_t w, int64_t channels, const int32_t* weights, const int32_t* bias,
+    const float* multiplier, const Window2d& win, int64_t oy, int64_t out_w, int32_t x_zero,
+    int32_t y_zero, Q* y) {
+  const __m512i zx = _mm512_set1_epi32(x_zero);
+  const __m512i zy = _mm512_set1_epi32(y_zero);
+  const __m512 lo = _mm512_set1_ps(static_cast<float>(std::numeric_limits<Q>::min() - y_zero));
+  const __m512 hi = _mm512_set1_ps(static_cast<float>(std::numeric_limits<Q>::max() - y_zero));
+  for (int64_t ox = 0; ox < out_w; ++ox) {
+    for (int64_t c0 = 0; c0 < channels; c0 += 16) {
+      const int64_t left = channels - c0;
+      const __mmask16 m = left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+      __m512i acc = bias ? _mm512_maskz_loadu_epi32(m, bias + c0) : _mm512_setzero_si512();
+      for (int64_t ky = 0; ky < win.kh; ++ky) {
+        const int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
+        if (iy < 0 || iy >= h) continue;
+        for (int64_t kx = 0; kx < win.kw; ++kx) {
+          const int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
+          if (ix < 0 || ix >= w) continue;
+          const __m128i bytes = _mm_maskz_loadu_epi8(m, x + (iy * w + ix) * channels + c0);
+          __m512i xv = std::is_same_v<Q, uint8_t> ? _mm512_cvtepu8_epi32(bytes)
+                                                  : _mm512_cvtepi8_epi32(bytes);
+          xv = _mm512_sub_epi32(xv, zx);
+          const __m512i wv =
+              _mm512_maskz_loadu_epi32(m, weights + (ky * win.kw + kx) * channels + c0);
+          acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(xv, wv));
+        }
+      }
+      __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_maskz_loadu_ps(m, multiplier + c0));
+      v = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+      const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), zy);
+      _mm_mask_storeu_epi8(y + ox * channels + c0, m, _mm512_cvtepi32_epi8(q));
+    }
+  }
+}
+#endif
 
 class DepthwiseQConv : public PreparedKernel {
  public:
@@ -223,7 +291,13 @@ class DepthwiseQConv : public PreparedKernel {
         win_(win),
         p_(std::move(p)),
         weights_(std::move(w)),
-        pool_(pool) {}
+        pool_(pool) {
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+    use_avx512_ = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                  __builtin_cpu_supports("avx512vl");
+    if (use_avx512_) weights32_.assign(weights_.begin(), weights_.end());
+#endif
+  }
 
   Status run(const Tensor* const* inputs, Tensor* const* outputs) override {
     if (p_.x_type == DType::kUInt8)
@@ -237,18 +311,29 @@ class DepthwiseQConv : public PreparedKernel {
  private:
   template <class Q>
   void rows(const Q* x, Q* y) {
+    const int32_t* bias = p_.bias.empty() ? nullptr : p_.bias.data();
     pool_.parallel_for(static_cast<size_t>(n_ * oh_), [&](size_t r) {
       const int64_t n = static_cast<int64_t>(r) / oh_, oy = static_cast<int64_t>(r) % oh_;
-      depthwise_row<Q>(x + n * h_ * w_ * c_, h_, w_, c_, weights_.data(),
-                       p_.bias.empty() ? nullptr : p_.bias.data(), p_.multiplier.data(), win_, oy,
-                       ow_, p_.x_zero, p_.y_zero, y + static_cast<int64_t>(r) * ow_ * c_);
+      const Q* xn = x + n * h_ * w_ * c_;
+      Q* yr = y + static_cast<int64_t>(r) * ow_ * c_;
+#if defined(__x86_64__)
+      if (use_avx512_) {
+        depthwise_row_avx512<Q>(xn, h_, w_, c_, weights32_.data(), bias, p_.multiplier.data(), win_,
+                                oy, ow_, p_.x_zero, p_.y_zero, yr);
+        return;
+      }
+#endif
+      depthwise_row(xn, h_, w_, c_, weights_.data(), bias, p_.multiplier.data(), win_, oy, ow_,
+                    p_.x_zero, p_.y_zero, yr);
     });
   }
 
   int64_t n_, h_, w_, c_, oh_, ow_;
   Window2d win_;
   Params p_;
-  std::vector<int16_t> weights_;  // [KH·KW][C], zero point subtracted
+  std::vector<int16_t> weights_;    // [KH·KW][C], zero point subtracted
+  std::vector<int32_t> weights32_;  // the same as int32, for the AVX-512 row
+  bool use_avx512_ = false;
   const ThreadPool& pool_;
 };
 

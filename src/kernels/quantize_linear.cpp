@@ -3,6 +3,7 @@
 // and the float islands inside it (a residual Add). Loops the compiler vectorizes per
 // instruction set (kernels/simd.h), with the reference's arithmetic (quant_common.h): one
 // float division, round half to even, clamp before the conversion, NaN to the zero point.
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -14,11 +15,13 @@ namespace ledge {
 namespace {
 
 template <class Q>
-LEDGE_SIMD_CLONES void quantize(const float* x, Q* y, size_t n, float scale, int32_t zero) {
+inline __attribute__((always_inline)) void quantize_impl(const float* x, Q* y, size_t n,
+                                                         float scale, int32_t zero) {
   const float lo = static_cast<float>(std::numeric_limits<Q>::min() - zero);
   const float hi = static_cast<float>(std::numeric_limits<Q>::max() - zero);
   for (size_t i = 0; i < n; ++i) {
-    float v = __builtin_roundevenf(x[i] / scale);
+    // nearbyint rounds half to even in the default rounding mode, which ledge never changes.
+    float v = std::nearbyint(x[i] / scale);
     v = v == v ? v : 0.f;  // NaN: the zero point
     v = v < lo ? lo : v;
     v = v > hi ? hi : v;
@@ -27,10 +30,23 @@ LEDGE_SIMD_CLONES void quantize(const float* x, Q* y, size_t n, float scale, int
 }
 
 template <class Q>
-LEDGE_SIMD_CLONES void dequantize(const Q* x, float* y, size_t n, float scale, int32_t zero) {
+inline __attribute__((always_inline)) void dequantize_impl(const Q* x, float* y, size_t n,
+                                                           float scale, int32_t zero) {
   for (size_t i = 0; i < n; ++i)
     y[i] = static_cast<float>(static_cast<int32_t>(x[i]) - zero) * scale;
 }
+
+// One vector build per instruction set (clang's target_clones takes no templates).
+#define LEDGE_QUANTIZE_LOOPS(Q)                                                           \
+  LEDGE_SIMD_CLONES void quantize(const float* x, Q* y, size_t n, float s, int32_t z) {   \
+    quantize_impl<Q>(x, y, n, s, z);                                                      \
+  }                                                                                       \
+  LEDGE_SIMD_CLONES void dequantize(const Q* x, float* y, size_t n, float s, int32_t z) { \
+    dequantize_impl<Q>(x, y, n, s, z);                                                    \
+  }
+LEDGE_QUANTIZE_LOOPS(uint8_t)
+LEDGE_QUANTIZE_LOOPS(int8_t)
+#undef LEDGE_QUANTIZE_LOOPS
 
 class QuantizeKernel : public PreparedKernel {
  public:

@@ -5,6 +5,8 @@
 #include <optional>
 #include <variant>
 
+#include "lower/lower.h"
+
 namespace ledge {
 
 namespace {
@@ -95,6 +97,9 @@ class Rewriter {
       return unsupported("per-channel quantization needs ONNX opset 13 or later (the model has " +
                          std::to_string(out_->opsets[""]) + "); use --per-tensor");
     for (const auto& out : g.outputs) graph_outputs_.insert(out.name);
+    // Exporters share equal biases through Identity nodes (and write Constant nodes): as
+    // initializers they can be quantized like any other.
+    constants_to_initializers(g);
     std::vector<Node> old = std::move(g.nodes);
     g.nodes.clear();
     for (Node& n : old) {
