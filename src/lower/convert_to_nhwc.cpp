@@ -141,6 +141,7 @@ class Converter {
     }
     if (n.domain == kLoweredDomain && n.op_type == "ChannelShuffle" && try_shuffle(n))
       return Status();
+    if (n.domain == kLoweredDomain && n.op_type == "QAdd" && try_qadd(n)) return Status();
     for (const auto& r : node_reads(n)) LEDGE_TRY(need_nchw(r));
     for (const auto& o : n.outputs) nchw_.insert(o);
     g_.nodes.push_back(std::move(n));
@@ -373,6 +374,18 @@ class Converter {
     if (!any) return false;
     for (auto& v : n.inputs) v = need_nhwc(v);
     n.attributes["axis"] = int64_t{3};
+    n.outputs[0] = nhwc_output(n.outputs[0]);
+    g_.nodes.push_back(std::move(n));
+    return true;
+  }
+
+  // ledge.QAdd: element-wise on two tensors of one shape; NHWC when either input is.
+  bool try_qadd(Node& n) {
+    if (n.inputs.size() != 8 || rank(n.inputs[0]) != 4 ||
+        (!has_nhwc(n.inputs[0]) && !has_nhwc(n.inputs[3])))
+      return false;
+    n.inputs[0] = need_nhwc(n.inputs[0]);
+    n.inputs[3] = need_nhwc(n.inputs[3]);
     n.outputs[0] = nhwc_output(n.outputs[0]);
     g_.nodes.push_back(std::move(n));
     return true;

@@ -8,6 +8,9 @@
 //   a ──DQ──▶ Gemm / MatMul ──(Relu)──▶ Q     a ──▶ ledge.QFullyConnected ──▶ y
 //   (also without the Q: the float result of the integer product, as for a classifier's logits)
 //
+//   a ──DQ──▶ Add ──(Relu)──▶ Q ──▶ y              a, b ──▶ ledge.QAdd ──▶ y
+//   b ──DQ──▶  ▲                              ⇒
+//
 //   a ──DQ──▶ MaxPool / Flatten / Reshape / Transpose    ⇒   a ──▶ MaxPool / ... ──DQ──▶
 //   b ──DQ──▶ Q (the same scale and zero point)           ⇒   b
 //   (these run first, so that chains like Relu → Q → DQ → MaxPool → Flatten → Q → DQ → Gemm
@@ -199,6 +202,7 @@ class Fuser {
     for (Node& n : g_.nodes) {
       if (!n.domain.empty() || n.outputs.size() != 1) continue;
       if (n.op_type == "Conv") try_conv(n);
+      if (n.op_type == "Add") try_add(n);
       if (n.op_type == "Gemm" || n.op_type == "MatMul") try_matmul(n);
     }
     std::vector<Node> kept;
@@ -299,6 +303,29 @@ class Fuser {
     if (r.activation) removed_.insert(r.activation);
     Node& at = const_cast<Node&>(*r.quantize);
     at = std::move(q);
+  }
+
+  // DQ(a) + DQ(b) → (Relu) → Q with a, b of one static shape and the output's type.
+  void try_add(Node& n) {
+    if (n.inputs.size() != 2) return;
+    auto a = dequant_of(g_, p_, n.inputs[0]);
+    auto b = dequant_of(g_, p_, n.inputs[1]);
+    if (!a || !b || !per_tensor_activation(*a) || !per_tensor_activation(*b) ||
+        a->zero->dtype() != b->zero->dtype())
+      return;
+    const Shape* sa = static_shape(g_, n.inputs[0]);
+    const Shape* sb = static_shape(g_, n.inputs[1]);
+    if (!sa || !sb || *sa != *sb) return;
+    auto r = requant_after(g_, p_, n.outputs[0]);
+    if (!r) return;
+    const Tensor* yz = find_initializer(g_, r->quantize->inputs[2]);
+    if (yz->dtype() != a->zero->dtype()) return;
+    Node q;
+    q.op_type = "QAdd";
+    q.domain = kLoweredDomain;
+    q.inputs = {a->data,       a->scale_name, a->zero_name,           b->data,
+                b->scale_name, b->zero_name,  r->quantize->inputs[1], r->quantize->inputs[2]};
+    replace(n, *r, std::move(q));
   }
 
   void try_conv(Node& n) {

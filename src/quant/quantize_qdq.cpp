@@ -18,7 +18,19 @@ bool is_float_initializer(const Graph& g, const std::string& name, int64_t rank_
          it->second.rank() >= rank_min && it->second.rank() <= rank_max;
 }
 
+// Add of two activations (a residual connection): both inputs and the output get pairs, so
+// that an integer kernel adds them (src/lower/fuse_quantized.cpp).
+bool is_activation_add(const Graph& g, const Node& n) {
+  return n.domain.empty() && n.op_type == "Add" && n.inputs.size() == 2 && n.outputs.size() == 1 &&
+         !n.inputs[0].empty() && !n.inputs[1].empty() && !g.initializers.count(n.inputs[0]) &&
+         !g.initializers.count(n.inputs[1]);
+}
+
+// How many leading inputs of a quantized node are activations (the rest are weights).
+size_t activation_inputs(const Node& n) { return n.op_type == "Add" ? 2 : 1; }
+
 bool quantizable(const Graph& g, const Node& n) {
+  if (is_activation_add(g, n)) return true;
   if (!n.domain.empty() || n.inputs.size() < 2 || n.outputs.empty()) return false;
   if (g.initializers.count(n.inputs[0])) return false;  // the activation must vary
   if (n.op_type == "Conv") return is_float_initializer(g, n.inputs[1], 3, 5);
@@ -106,7 +118,7 @@ class Rewriter {
       const bool q = quantizable(g, n) && !o_.keep_float.count(n.name);
       // Consumers of a quantized output read its dequantized copy (a quantized node's
       // activation input is handled by quantize_node, which reuses the same pair).
-      for (size_t i = q ? 1 : 0; i < n.inputs.size(); ++i) {
+      for (size_t i = q ? activation_inputs(n) : 0; i < n.inputs.size(); ++i) {
         auto it = dequantized_.find(n.inputs[i]);
         if (it != dequantized_.end()) n.inputs[i] = it->second;
       }
@@ -231,17 +243,30 @@ class Rewriter {
     return result;
   }
 
-  Status quantize_node(Node n) {
-    Graph& g = out_->graph;
-    // Activation input (shared by every quantized consumer).
-    const std::string x = n.inputs[0];
-    LEDGE_ASSIGN(QParams xp, params_of(x));
+  // Replaces activation `x` by its dequantized copy, adding the QDQ pair on first use.
+  Status read_through_pair(std::string& x) {
     auto done = input_dq_.find(x);
     if (done == input_dq_.end()) {
-      LEDGE_ASSIGN(std::string xdq, add_qdq(x, xp));
+      LEDGE_ASSIGN(QParams p, params_of(x));
+      LEDGE_ASSIGN(std::string xdq, add_qdq(x, p));
       done = input_dq_.emplace(x, xdq).first;
     }
-    n.inputs[0] = done->second;
+    x = done->second;
+    return Status();
+  }
+
+  Status quantize_node(Node n) {
+    Graph& g = out_->graph;
+    // Activation inputs (each pair shared by every quantized consumer).
+    const std::string x = n.inputs[0];
+    for (size_t i = 0; i < activation_inputs(n); ++i) {
+      LEDGE_TRY(read_through_pair(n.inputs[i]));
+    }
+    if (n.op_type == "Add") {
+      g.nodes.push_back(std::move(n));
+      return Status();
+    }
+    LEDGE_ASSIGN(QParams xp, params_of(x));  // what x's pair used
 
     // Weights: int8, symmetric, per output channel or per tensor.
     const Tensor& w = g.initializers.at(n.inputs[1]);
@@ -333,7 +358,7 @@ std::set<std::string> tensors_to_calibrate(const Model& model, const QuantizeOpt
   for (const auto& o : model.graph.outputs) outputs.insert(o.name);
   for (const Node& n : model.graph.nodes) {
     if (!quantizable(model.graph, n) || options.keep_float.count(n.name)) continue;
-    names.insert(n.inputs[0]);
+    for (size_t i = 0; i < activation_inputs(n); ++i) names.insert(n.inputs[i]);
     const std::string out = quantized_output(model.graph, n);
     if (!out.empty()) names.insert(out);
   }

@@ -333,5 +333,70 @@ TEST(IntegerPath, FastQFullyConnectedMatchesTheReference) {
   }
 }
 
+// A residual block quantized to QDQ: the Add of two quantized activations becomes ledge.QAdd
+// (which computes the QDQ arithmetic exactly), and its fast kernel matches its reference.
+TEST(IntegerPath, ResidualAddBecomesQAdd) {
+  ModelBuilder b(13);
+  b.input("x", DType::kFloat32, {1, 8, 6, 6});
+  b.init("w1", random_tensor(DType::kFloat32, {8, 8, 3, 3}, 21));
+  b.init("w2", random_tensor(DType::kFloat32, {8, 8, 3, 3}, 22));
+  b.init("w3", random_tensor(DType::kFloat32, {4, 8, 1, 1}, 23));
+  b.node("Conv", {"x", "w1"}, {"c1"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  b.node("Relu", {"c1"}, {"r1"});
+  b.node("Conv", {"r1", "w2"}, {"c2"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  b.node("Add", {"c2", "r1"}, {"s"});
+  b.node("Relu", {"s"}, {"r2"});
+  b.node("Conv", {"r2", "w3"}, {"y"});
+  b.output("y");
+  auto model = b.build();
+  QuantizeOptions o;
+  Dataset calib;
+  calib.samples = random_tensor(DType::kFloat32, {8, 8, 6, 6}, 24);
+  auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
+  ASSERT_TRUE(ranges.ok()) << ranges.error().message();
+  auto q = quantize_qdq(*model, *ranges, o);
+  ASSERT_TRUE(q.ok()) << q.error().message();
+  Model lowered = **q;
+  ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+  int adds = 0;
+  for (const Node& n : lowered.graph.nodes) adds += n.op_type == "QAdd";
+  EXPECT_EQ(adds, 1);
+  const Tensor x = random_tensor(DType::kFloat32, {1, 8, 6, 6}, 25);
+  const Tensor want = run_one(*q, {{"x", x}}, false);
+  const Tensor got = run_one(*q, {{"x", x}}, true);
+  double worst = 0, spread = 0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    worst = std::max(worst, std::fabs(want.as_double(i) - got.as_double(i)));
+    spread = std::max(spread, std::fabs(want.as_double(i)));
+  }
+  EXPECT_LT(worst, 0.03 * spread);
+
+  // The QAdd node alone: fast kernel against reference, bit for bit.
+  std::mt19937 rng(26);
+  for (const bool is_unsigned : {true, false}) {
+    auto zero = [&](int v) {
+      return is_unsigned ? Tensor::from_vector<uint8_t>({static_cast<uint8_t>(v)}, {})
+                         : Tensor::from_vector<int8_t>({static_cast<int8_t>(v - 128)}, {});
+    };
+    const DType t = is_unsigned ? DType::kUInt8 : DType::kInt8;
+    ModelBuilder qb(13);
+    qb.input("a", t, {2, 5, 7, 3});
+    qb.input("b", t, {2, 5, 7, 3});
+    qb.init("sa", scalar_f(0.031f)).init("za", zero(100));
+    qb.init("sb", scalar_f(0.017f)).init("zb", zero(3));
+    qb.init("sy", scalar_f(0.04f)).init("zy", zero(128));
+    qb.node("QAdd", {"a", "sa", "za", "b", "sb", "zb", "sy", "zy"}, {"y"}).domain = "ledge";
+    qb.output("y");
+    auto qm = qb.build();
+    const Tensor ta = is_unsigned ? random_ints<uint8_t>({2, 5, 7, 3}, rng, 0, 255)
+                                  : random_ints<int8_t>({2, 5, 7, 3}, rng, -128, 127);
+    const Tensor tb = is_unsigned ? random_ints<uint8_t>({2, 5, 7, 3}, rng, 0, 255)
+                                  : random_ints<int8_t>({2, 5, 7, 3}, rng, -128, 127);
+    expect_same_bytes(run_one(qm, {{"a", ta}, {"b", tb}}, false),
+                      run_one(qm, {{"a", ta}, {"b", tb}}, true, 1),
+                      is_unsigned ? "QAdd u8" : "QAdd s8");
+  }
+}
+
 }  // namespace
 }  // namespace ledge
