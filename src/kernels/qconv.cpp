@@ -155,8 +155,17 @@ class QGemmConv : public PreparedKernel {
     const Window2d& win = k->win_;
     uint8_t* dst = k->workspace_ + static_cast<int64_t>(r) * k->k_;
     const auto run = static_cast<size_t>(k->c_);
+    const int64_t ix0 = ox * win.sw - win.pad_left;
+    // Undilated windows wholly inside a row: KW·C contiguous bytes, one copy (few input
+    // channels, as in a first layer, would otherwise mean many tiny copies).
+    const bool row_inside = win.dw == 1 && ix0 >= 0 && ix0 + win.kw <= k->w_;
     for (int64_t ky = 0; ky < win.kh; ++ky) {
       const int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
+      if (row_inside && iy >= 0 && iy < k->h_) {
+        std::memcpy(dst, k->x_ + ((n * k->h_ + iy) * k->w_ + ix0) * k->c_, run * win.kw);
+        dst += win.kw * k->c_;
+        continue;
+      }
       for (int64_t kx = 0; kx < win.kw; ++kx, dst += k->c_) {
         const int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
         if (iy < 0 || iy >= k->h_ || ix < 0 || ix >= k->w_)

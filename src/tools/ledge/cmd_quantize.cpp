@@ -213,7 +213,7 @@ int quantize(const QuantizeArgs& a) {
     std::printf("output:       %s (QDQ ONNX)\n", a.output.c_str());
     std::printf("calibration:  %zu samples of %s, method %s\n", indices.size(),
                 a.calibration.c_str(), range_method_name(*method));
-    std::printf("quantized:    %zu Conv/Gemm/MatMul nodes, int8 weights %s, %s activations\n",
+    std::printf("quantized:    %zu nodes (Conv, Gemm, MatMul, Add), int8 weights %s, %s activations\n",
                 quantized_count, qopts.per_channel ? "per channel" : "per tensor",
                 a.activations.c_str());
     if (!a.keep_float.empty()) std::printf("kept float:   %zu nodes\n", a.keep_float.size());
