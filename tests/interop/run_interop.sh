@@ -134,8 +134,11 @@ while read -r -u 3 name model specs; do
 done 3<"$models/manifest.txt"
 
 # Quantized models: `ledge quantize` writes QDQ ONNX (calibrated on the model's own input);
-# ONNX Runtime runs it with its integer kernels, ledge by the QDQ definition. Integer
-# rounding may differ by one step here and there, so the tolerance is a few output steps.
+# both runtimes run it on integer kernels. Each 8-bit tensor can differ by a step where an
+# accumulator lands near a rounding boundary (ONNX Runtime's QLinearAdd and integer average
+# pooling round in fixed point; ledge keeps the QDQ float arithmetic for those), and a step
+# early in a deep network moves logits by a few hundredths (mobilenet_v2: 0.06 on logits of
+# magnitude 3.5; the float-kernel QDQ path differs from both by as much).
 q_passed=0
 q_failed=0
 qdq_check() {  # qdq_check NAME MODEL CALIBRATION INPUT_SPEC
@@ -150,7 +153,7 @@ qdq_check() {  # qdq_check NAME MODEL CALIBRATION INPUT_SPEC
   node "$ort_dir/run.js" "$q" "$out/$name.qdq/ort" "$spec" >"$out/$name.qdq.ort.log" 2>&1 &&
     "$ledge" run "$q" --input "$spec" --output-dir "$out/$name.qdq/ledge" \
       >"$out/$name.qdq.ledge.log" 2>&1 &&
-    "$py" "$here/compare.py" --model "$q" --name "$name.qdq" --rtol 0.02 --atol 0.05 \
+    "$py" "$here/compare.py" --model "$q" --name "$name.qdq" --rtol 0.02 --atol 0.1 \
       --ort "$out/$name.qdq/ort" --ledge "$out/$name.qdq/ledge"
 }
 if [ "${INTEROP_QDQ:-1}" != "0" ] && { [ "$only" = ",," ] || [[ "$only" == *",fashion_mnist,"* ]]; }; then
