@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "ops/quant_common.h"
 
@@ -33,13 +34,20 @@ namespace {
 size_t panels_of(size_t n) { return (n + kQGemmPanel - 1) / kQGemmPanel; }
 size_t round_up4(size_t k) { return (k + kQGemmDepthStep - 1) / kQGemmDepthStep * kQGemmDepthStep; }
 
+// Out is the type of C: uint8_t (requantized) or float (the float-output form); the two
+// share everything up to the epilogue.
+template <class Out>
+constexpr bool kFloatOut = std::is_same_v<Out, float>;
+
 // Every path works on a range of columns [j0, j1), j0 at a panel boundary, so that
 // qgemm_parallel can hand out blocks of panels. a and c point at row 0, column 0.
-using QGemmRangeFn = void (*)(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w,
-                              const QGemmRequant& r, size_t j0, size_t j1, uint8_t* c, size_t ldc);
+template <class Out>
+using RangeFn = void (*)(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w,
+                         const QGemmRequant& r, size_t j0, size_t j1, Out* c, size_t ldc);
 
+template <class Out>
 void reference_range(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w,
-                     const QGemmRequant& r, size_t j0, size_t j1, uint8_t* c, size_t ldc) {
+                     const QGemmRequant& r, size_t j0, size_t j1, Out* c, size_t ldc) {
   // Zero points are uint8 values, so each (A - zp) * W fits in int32; only the sum wraps.
   for (size_t i = 0; i < m; ++i)
     for (size_t j = j0; j < j1; ++j) {
@@ -49,8 +57,11 @@ void reference_range(size_t m, const uint8_t* a, size_t lda, const QGemmWeights&
         acc = quant::wrap_add(acc, (static_cast<int32_t>(a[i * lda + p]) - r.a_zero_point) * wv);
       }
       if (r.bias) acc = quant::wrap_add(acc, r.bias[j]);
-      c[i * ldc + j] = quant::saturate_round<uint8_t, float>(
-          static_cast<float>(acc) * r.multiplier[j], r.y_zero_point);
+      const float scaled = static_cast<float>(acc) * r.multiplier[j];
+      if constexpr (kFloatOut<Out>)
+        c[i * ldc + j] = scaled;
+      else
+        c[i * ldc + j] = quant::saturate_round<uint8_t, float>(scaled, r.y_zero_point);
     }
 }
 
@@ -94,11 +105,11 @@ PanelRequant panel_requant(const QGemmWeights& w, const QGemmRequant& r, size_t 
 
 // MR rows x 16*NV columns of C: NV*MR int32 accumulators. Each depth step loads NV vectors
 // of W (16 columns x 4 bytes) and broadcasts 4 bytes of each of the MR rows of A.
-template <int MR, int NV>
+template <class Out, int MR, int NV>
 __attribute__((target("avx512f,avx512vnni"), noinline)) void tile_vnni512(const uint8_t* a,
                                                                           size_t lda,
                                                                           const int8_t* b, size_t k,
-                                                                          uint8_t* c, size_t ldc,
+                                                                          Out* c, size_t ldc,
                                                                           const PanelRequant& q) {
   __m512i acc[NV][MR];
   LEDGE_UNROLL
@@ -132,9 +143,7 @@ __attribute__((target("avx512f,avx512vnni"), noinline)) void tile_vnni512(const 
   }
 
   // Requantization, made only now so its vectors do not compete with the loop's registers.
-  const __m512 lo = _mm512_set1_ps(q.lo), hi = _mm512_set1_ps(q.hi);
-  const __m512i yzp = _mm512_set1_epi32(q.y_zero_point), azp = _mm512_set1_epi32(q.a_zero_point);
-  const __m512i qmin = _mm512_setzero_si512(), qmax = _mm512_set1_epi32(255);
+  const __m512i azp = _mm512_set1_epi32(q.a_zero_point);
   LEDGE_UNROLL
   for (int v = 0; v < NV; ++v) {
     const size_t first = static_cast<size_t>(v) * 16;
@@ -147,49 +156,56 @@ __attribute__((target("avx512f,avx512vnni"), noinline)) void tile_vnni512(const 
     const __m512 mult = _mm512_maskz_loadu_ps(mask, q.multiplier + first);
     LEDGE_UNROLL
     for (int r = 0; r < MR; ++r) {
+      // float(acc) * multiplier: vcvtdq2ps rounds to nearest, as static_cast<float> does.
       __m512 s = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc[v][r], offset)), mult);
-      s = _mm512_roundscale_ps(s, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-      s = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(s, s, _CMP_ORD_Q), s);  // NaN -> 0
-      s = _mm512_min_ps(_mm512_max_ps(s, lo), hi);
-      __m512i y = _mm512_add_epi32(_mm512_cvtps_epi32(s), yzp);  // s is whole: exact
-      y = _mm512_min_epi32(_mm512_max_epi32(y, qmin), qmax);
-      _mm512_mask_cvtepi32_storeu_epi8(c + r * ldc + first, mask, y);
+      if constexpr (kFloatOut<Out>) {
+        _mm512_mask_storeu_ps(c + r * ldc + first, mask, s);
+      } else {
+        const __m512 lo = _mm512_set1_ps(q.lo), hi = _mm512_set1_ps(q.hi);
+        const __m512i yzp = _mm512_set1_epi32(q.y_zero_point);
+        const __m512i qmin = _mm512_setzero_si512(), qmax = _mm512_set1_epi32(255);
+        s = _mm512_roundscale_ps(s, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        s = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(s, s, _CMP_ORD_Q), s);  // NaN -> 0
+        s = _mm512_min_ps(_mm512_max_ps(s, lo), hi);
+        __m512i y = _mm512_add_epi32(_mm512_cvtps_epi32(s), yzp);  // s is whole: exact
+        y = _mm512_min_epi32(_mm512_max_epi32(y, qmin), qmax);
+        _mm512_mask_cvtepi32_storeu_epi8(c + r * ldc + first, mask, y);
+      }
     }
   }
 }
 
-template <int MR>
+template <class Out, int MR>
 __attribute__((target("avx512f,avx512vnni"))) void panels_vnni512(const uint8_t* a, size_t lda,
                                                                   const QGemmWeights& w,
                                                                   const QGemmRequant& r, size_t j0,
-                                                                  size_t j1, uint8_t* c,
-                                                                  size_t ldc) {
+                                                                  size_t j1, Out* c, size_t ldc) {
   for (size_t j = j0; j < j1; j += kQGemmPanel) {
     const PanelRequant q = panel_requant(w, r, j, j1);
     const int8_t* b = w.packed.get() + j * w.k4;
     if (q.width > 16)
-      tile_vnni512<MR, 2>(a, lda, b, w.k, c + j, ldc, q);
+      tile_vnni512<Out, MR, 2>(a, lda, b, w.k, c + j, ldc, q);
     else  // a last panel of at most 16 columns: no work on its empty half
-      tile_vnni512<MR, 1>(a, lda, b, w.k, c + j, ldc, q);
+      tile_vnni512<Out, MR, 1>(a, lda, b, w.k, c + j, ldc, q);
   }
 }
 
 // Row tiles outside, panels inside: the tile's rows of A stay in the L1 cache while the
 // panels of W (which fit the L2 cache for convolution-sized layers) stream past them.
+template <class Out>
 __attribute__((target("avx512f,avx512vnni"))) void range_vnni512(size_t m, const uint8_t* a,
                                                                  size_t lda, const QGemmWeights& w,
                                                                  const QGemmRequant& r, size_t j0,
-                                                                 size_t j1, uint8_t* c,
-                                                                 size_t ldc) {
+                                                                 size_t j1, Out* c, size_t ldc) {
   constexpr int kRows = 8;
   size_t i = 0;
   for (; i + kRows <= m; i += kRows)
-    panels_vnni512<kRows>(a + i * lda, lda, w, r, j0, j1, c + i * ldc, ldc);
+    panels_vnni512<Out, kRows>(a + i * lda, lda, w, r, j0, j1, c + i * ldc, ldc);
   const uint8_t* ar = a + i * lda;
-  uint8_t* cr = c + i * ldc;
-#define LEDGE_TAIL(R)                                  \
-  case R:                                              \
-    panels_vnni512<R>(ar, lda, w, r, j0, j1, cr, ldc); \
+  Out* cr = c + i * ldc;
+#define LEDGE_TAIL(R)                                       \
+  case R:                                                   \
+    panels_vnni512<Out, R>(ar, lda, w, r, j0, j1, cr, ldc); \
     break;
   switch (m - i) {
     LEDGE_TAIL(7)
@@ -207,10 +223,10 @@ __attribute__((target("avx512f,avx512vnni"))) void range_vnni512(size_t m, const
 
 // MR rows x 16 columns (half a panel, at column offset `half` * 16 of it): 2*MR int32
 // accumulators of 8 lanes in the 16 AVX registers.
-template <int MR>
+template <class Out, int MR>
 __attribute__((target("avx2,avxvnni"), noinline)) void tile_avxvnni(const uint8_t* a, size_t lda,
                                                                     const int8_t* b, size_t k,
-                                                                    uint8_t* c, size_t ldc,
+                                                                    Out* c, size_t ldc,
                                                                     const PanelRequant& q,
                                                                     size_t half) {
   __m256i acc0[MR], acc1[MR];
@@ -258,6 +274,25 @@ __attribute__((target("avx2,avxvnni"), noinline)) void tile_avxvnni(const uint8_
       q.bias ? _mm256_maskload_epi32(q.bias + first + 8, mask1) : _mm256_setzero_si256(), offset1);
   const __m256 mult0 = _mm256_maskload_ps(q.multiplier + first, mask0);
   const __m256 mult1 = _mm256_maskload_ps(q.multiplier + first + 8, mask1);
+  if constexpr (kFloatOut<Out>) {
+    // float(acc) * multiplier, as in the AVX-512 tile; maskstore writes no lane past `cols`.
+    LEDGE_UNROLL
+    for (int r = 0; r < MR; ++r) {
+      const __m256 s0 =
+          _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(acc0[r], offset0)), mult0);
+      const __m256 s1 =
+          _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(acc1[r], offset1)), mult1);
+      float* out = c + r * ldc + first;
+      if (cols == 16) {
+        _mm256_storeu_ps(out, s0);
+        _mm256_storeu_ps(out + 8, s1);
+      } else {
+        _mm256_maskstore_ps(out, mask0, s0);
+        _mm256_maskstore_ps(out + 8, mask1, s1);
+      }
+    }
+    return;
+  }
   const __m256 lo = _mm256_set1_ps(q.lo), hi = _mm256_set1_ps(q.hi);
   const __m256i yzp = _mm256_set1_epi32(q.y_zero_point);
   const __m256i qmin = _mm256_setzero_si256(), qmax = _mm256_set1_epi32(255);
@@ -291,32 +326,33 @@ __attribute__((target("avx2,avxvnni"), noinline)) void tile_avxvnni(const uint8_
 #undef LEDGE_REQUANT
 }
 
-template <int MR>
+template <class Out, int MR>
 __attribute__((target("avx2,avxvnni"))) void panels_avxvnni(const uint8_t* a, size_t lda,
                                                             const QGemmWeights& w,
                                                             const QGemmRequant& r, size_t j0,
-                                                            size_t j1, uint8_t* c, size_t ldc) {
+                                                            size_t j1, Out* c, size_t ldc) {
   for (size_t j = j0; j < j1; j += kQGemmPanel) {
     const PanelRequant q = panel_requant(w, r, j, j1);
     const int8_t* b = w.packed.get() + j * w.k4;
-    tile_avxvnni<MR>(a, lda, b, w.k, c + j, ldc, q, 0);
-    if (q.width > 16) tile_avxvnni<MR>(a, lda, b, w.k, c + j, ldc, q, 1);
+    tile_avxvnni<Out, MR>(a, lda, b, w.k, c + j, ldc, q, 0);
+    if (q.width > 16) tile_avxvnni<Out, MR>(a, lda, b, w.k, c + j, ldc, q, 1);
   }
 }
 
+template <class Out>
 __attribute__((target("avx2,avxvnni"))) void range_avxvnni(size_t m, const uint8_t* a, size_t lda,
                                                            const QGemmWeights& w,
                                                            const QGemmRequant& r, size_t j0,
-                                                           size_t j1, uint8_t* c, size_t ldc) {
+                                                           size_t j1, Out* c, size_t ldc) {
   constexpr int kRows = 6;
   size_t i = 0;
   for (; i + kRows <= m; i += kRows)
-    panels_avxvnni<kRows>(a + i * lda, lda, w, r, j0, j1, c + i * ldc, ldc);
+    panels_avxvnni<Out, kRows>(a + i * lda, lda, w, r, j0, j1, c + i * ldc, ldc);
   const uint8_t* ar = a + i * lda;
-  uint8_t* cr = c + i * ldc;
-#define LEDGE_TAIL(R)                                  \
-  case R:                                              \
-    panels_avxvnni<R>(ar, lda, w, r, j0, j1, cr, ldc); \
+  Out* cr = c + i * ldc;
+#define LEDGE_TAIL(R)                                       \
+  case R:                                                   \
+    panels_avxvnni<Out, R>(ar, lda, w, r, j0, j1, cr, ldc); \
     break;
   switch (m - i) {
     LEDGE_TAIL(5)
@@ -340,55 +376,81 @@ bool has_avxvnni() {
 
 #endif  // __x86_64__
 
+template <class Out>
 struct RangePath {
   const char* name;
-  QGemmRangeFn fn;
+  RangeFn<Out> fn;
 };
 
 // Best first, as qgemm_paths() lists them.
-std::vector<RangePath> range_paths() {
-  std::vector<RangePath> paths;
+template <class Out>
+std::vector<RangePath<Out>> range_paths() {
+  std::vector<RangePath<Out>> paths;
 #if defined(__x86_64__)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni"))
-    paths.push_back({"avx512vnni", range_vnni512});
-  if (__builtin_cpu_supports("avx2") && has_avxvnni()) paths.push_back({"avxvnni", range_avxvnni});
+    paths.push_back({"avx512vnni", range_vnni512<Out>});
+  if (__builtin_cpu_supports("avx2") && has_avxvnni())
+    paths.push_back({"avxvnni", range_avxvnni<Out>});
 #endif
-  paths.push_back({"reference", reference_range});
+  paths.push_back({"reference", reference_range<Out>});
   return paths;
 }
 
-QGemmRangeFn best_range() {
-  static const QGemmRangeFn fn = range_paths().front().fn;
+template <class Out>
+RangeFn<Out> best_range() {
+  static const RangeFn<Out> fn = range_paths<Out>().front().fn;
   return fn;
 }
 
 // A path's whole product: every column.
-template <size_t I>
+template <class Out, size_t I>
 void whole(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w, const QGemmRequant& r,
-           uint8_t* c, size_t ldc) {
-  static const QGemmRangeFn fn = range_paths()[I].fn;
+           Out* c, size_t ldc) {
+  static const RangeFn<Out> fn = range_paths<Out>()[I].fn;
   fn(m, a, lda, w, r, 0, w.n, c, ldc);
+}
+
+// The public list of one output type's paths: whole<Out, I> wraps range_paths<Out>()[I];
+// the list has at most three entries.
+template <class Out, class Path>
+std::vector<Path> whole_paths() {
+  static constexpr typename Path::Fn kWhole[] = {whole<Out, 0>, whole<Out, 1>, whole<Out, 2>};
+  std::vector<Path> paths;
+  const auto ranges = range_paths<Out>();
+  for (size_t i = 0; i < ranges.size(); ++i) paths.push_back({ranges[i].name, kWhole[i]});
+  return paths;
 }
 
 // qgemm_parallel's work: blocks of kBlockRows rows x kBlockPanels panels.
 constexpr size_t kBlockRows = 64, kBlockPanels = 4;
+template <class Out>
 struct ParallelQGemm {
   size_t m;
   const uint8_t* a;
   size_t lda;
   const QGemmWeights* w;
   const QGemmRequant* r;
-  uint8_t* c;
+  Out* c;
   size_t ldc;
 };
 
+template <class Out>
 void qgemm_block(void* context, size_t row_block, size_t col_block) {
-  const auto& g = *static_cast<const ParallelQGemm*>(context);
+  const auto& g = *static_cast<const ParallelQGemm<Out>*>(context);
   const size_t i = row_block * kBlockRows, j = col_block * kBlockPanels * kQGemmPanel;
   const size_t rows = std::min(kBlockRows, g.m - i);
   const size_t j1 = std::min(j + kBlockPanels * kQGemmPanel, g.w->n);
-  best_range()(rows, g.a + i * g.lda, g.lda, *g.w, *g.r, j, j1, g.c + i * g.ldc, g.ldc);
+  best_range<Out>()(rows, g.a + i * g.lda, g.lda, *g.w, *g.r, j, j1, g.c + i * g.ldc, g.ldc);
+}
+
+template <class Out>
+void parallel(pthreadpool* pool, size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w,
+              const QGemmRequant& r, Out* c, size_t ldc) {
+  if (!pool) return best_range<Out>()(m, a, lda, w, r, 0, w.n, c, ldc);
+  ParallelQGemm<Out> g{m, a, lda, &w, &r, c, ldc};
+  pthreadpool_parallelize_2d(pool, qgemm_block<Out>, &g, (m + kBlockRows - 1) / kBlockRows,
+                             (panels_of(w.n) + kBlockPanels - 1) / kBlockPanels, 0);
 }
 
 }  // namespace
@@ -416,29 +478,36 @@ Expected<QGemmWeights> qgemm_pack(const int8_t* w, size_t n, size_t k) {
 
 void qgemm_reference(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w,
                      const QGemmRequant& r, uint8_t* c, size_t ldc) {
-  reference_range(m, a, lda, w, r, 0, w.n, c, ldc);
+  reference_range<uint8_t>(m, a, lda, w, r, 0, w.n, c, ldc);
 }
 
-std::vector<QGemmPath> qgemm_paths() {
-  // whole<I> wraps range_paths()[I]; the list has at most three entries.
-  static constexpr QGemmPath::Fn kWhole[] = {whole<0>, whole<1>, whole<2>};
-  std::vector<QGemmPath> paths;
-  const auto ranges = range_paths();
-  for (size_t i = 0; i < ranges.size(); ++i) paths.push_back({ranges[i].name, kWhole[i]});
-  return paths;
-}
+std::vector<QGemmPath> qgemm_paths() { return whole_paths<uint8_t, QGemmPath>(); }
 
 void qgemm(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w, const QGemmRequant& r,
            uint8_t* c, size_t ldc) {
-  best_range()(m, a, lda, w, r, 0, w.n, c, ldc);
+  best_range<uint8_t>()(m, a, lda, w, r, 0, w.n, c, ldc);
 }
 
 void qgemm_parallel(pthreadpool* pool, size_t m, const uint8_t* a, size_t lda,
                     const QGemmWeights& w, const QGemmRequant& r, uint8_t* c, size_t ldc) {
-  if (!pool) return qgemm(m, a, lda, w, r, c, ldc);
-  ParallelQGemm g{m, a, lda, &w, &r, c, ldc};
-  pthreadpool_parallelize_2d(pool, qgemm_block, &g, (m + kBlockRows - 1) / kBlockRows,
-                             (panels_of(w.n) + kBlockPanels - 1) / kBlockPanels, 0);
+  parallel<uint8_t>(pool, m, a, lda, w, r, c, ldc);
+}
+
+void qgemm_f32_reference(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w,
+                         const QGemmRequant& r, float* c, size_t ldc) {
+  reference_range<float>(m, a, lda, w, r, 0, w.n, c, ldc);
+}
+
+std::vector<QGemmF32Path> qgemm_f32_paths() { return whole_paths<float, QGemmF32Path>(); }
+
+void qgemm_f32(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w, const QGemmRequant& r,
+               float* c, size_t ldc) {
+  best_range<float>()(m, a, lda, w, r, 0, w.n, c, ldc);
+}
+
+void qgemm_f32_parallel(pthreadpool* pool, size_t m, const uint8_t* a, size_t lda,
+                        const QGemmWeights& w, const QGemmRequant& r, float* c, size_t ldc) {
+  parallel<float>(pool, m, a, lda, w, r, c, ldc);
 }
 
 }  // namespace ledge

@@ -5,6 +5,11 @@
 //   acc[i][j] = sum_p (A[i, p] - a_zero_point) * W[j, p]  (+ bias[j]), wrapping modulo 2^32
 //   C[i, j]   = saturate_round<uint8_t>(float(acc[i][j]) * multiplier[j], y_zero_point)
 //
+// or, in its float-output form (qgemm_f32: a quantized classifier's last layer, whose logits
+// stay float, as ledge.QFullyConnected defines it without y_scale and y_zero_point):
+//
+//   C[i, j]   = float(acc[i][j]) * multiplier[j]  (one float product: no rounding, no clamp)
+//
 // W holds one row per output column (OHWI weights flattened to [n][k]) and is packed once
 // into panels of 32 columns, 4 bytes of depth per step: the layout of the VNNI instruction
 // vpdpbusd, which multiplies 4 unsigned bytes of A by 4 signed bytes of W and adds the sum to
@@ -57,7 +62,7 @@ struct QGemmRequant {
   const int32_t* bias = nullptr;      // n values, or null
   const float* multiplier = nullptr;  // n values
   int32_t a_zero_point = 0;
-  int32_t y_zero_point = 0;
+  int32_t y_zero_point = 0;  // unused by the float-output form
 };
 
 // C[i, j] for i < m, j < w.n: A is m rows of w.k bytes with row stride lda (rows are read
@@ -84,5 +89,25 @@ struct QGemmPath {
   Fn fn;
 };
 std::vector<QGemmPath> qgemm_paths();
+
+// The float-output form: the same product of the same packed weights, each accumulator
+// converted to float and multiplied by multiplier[j] (r.y_zero_point is not used), exactly
+// as static_cast<float>(acc) * multiplier[j] in C++. Same rules for A, C's row stride and
+// the elements past column n as qgemm.
+void qgemm_f32(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w, const QGemmRequant& r,
+               float* c, size_t ldc);
+void qgemm_f32_parallel(pthreadpool* pool, size_t m, const uint8_t* a, size_t lda,
+                        const QGemmWeights& w, const QGemmRequant& r, float* c, size_t ldc);
+void qgemm_f32_reference(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w,
+                         const QGemmRequant& r, float* c, size_t ldc);
+
+// Every float-output path this CPU can run, best first (the same names as qgemm_paths()).
+struct QGemmF32Path {
+  using Fn = void (*)(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w,
+                      const QGemmRequant& r, float* c, size_t ldc);
+  const char* name;
+  Fn fn;
+};
+std::vector<QGemmF32Path> qgemm_f32_paths();
 
 }  // namespace ledge

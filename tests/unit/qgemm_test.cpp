@@ -1,10 +1,12 @@
 // ledge's integer matrix product (src/kernels/qgemm.h): every path this CPU has, bit for bit
 // against qgemm_reference and against a triple loop written here from the ONNX definition,
-// on shapes that leave partial register tiles, partial panels and partial depth steps.
+// on shapes that leave partial register tiles, partial panels and partial depth steps; the
+// same for the float-output form (qgemm_f32).
 #include "kernels/qgemm.h"
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -37,9 +39,44 @@ struct Problem {
   }
 };
 
-// QLinearConv / QLinearMatMul straight from the ONNX definition, on the unpacked weights.
-std::vector<uint8_t> triple_loop(const Problem& p) {
-  std::vector<uint8_t> c(p.m * p.n);
+// What differs between the two forms of the product: C's element type, the functions, and
+// the epilogue as the ONNX definition (uint8) or ledge.QFullyConnected (float) writes it.
+template <class Out>
+struct Form;
+
+template <>
+struct Form<uint8_t> {
+  static constexpr const char* kName = "uint8";
+  static uint8_t sentinel() { return 0xA5; }
+  static uint8_t from_acc(int32_t acc, float multiplier, int32_t y_zero_point) {
+    return quant::saturate_round<uint8_t, float>(static_cast<float>(acc) * multiplier,
+                                                 y_zero_point);
+  }
+  static std::vector<QGemmPath> paths() { return qgemm_paths(); }
+  static constexpr auto reference = qgemm_reference;
+};
+
+template <>
+struct Form<float> {
+  static constexpr const char* kName = "float";
+  // A signaling NaN with a payload: no product gives it.
+  static float sentinel() { return std::bit_cast<float>(0x7fa5a5a5u); }
+  static float from_acc(int32_t acc, float multiplier, int32_t /*y_zero_point*/) {
+    return static_cast<float>(acc) * multiplier;
+  }
+  static std::vector<QGemmF32Path> paths() { return qgemm_f32_paths(); }
+  static constexpr auto reference = qgemm_f32_reference;
+};
+
+// The bits of a result: float results must match bit for bit (-0, NaN payloads included).
+uint32_t bits(uint8_t v) { return v; }
+uint32_t bits(float v) { return std::bit_cast<uint32_t>(v); }
+
+// QLinearConv / QLinearMatMul (or the float-output QFullyConnected) straight from the
+// definition, on the unpacked weights.
+template <class Out = uint8_t>
+std::vector<Out> triple_loop(const Problem& p) {
+  std::vector<Out> c(p.m * p.n);
   for (size_t i = 0; i < p.m; ++i)
     for (size_t j = 0; j < p.n; ++j) {
       int32_t acc = 0;
@@ -47,48 +84,57 @@ std::vector<uint8_t> triple_loop(const Problem& p) {
         acc = quant::wrap_add(
             acc, (static_cast<int32_t>(p.a[i * p.lda + q]) - p.a_zero_point) * p.w[j * p.k + q]);
       if (!p.bias.empty()) acc = quant::wrap_add(acc, p.bias[j]);
-      c[i * p.n + j] = quant::saturate_round<uint8_t, float>(
-          static_cast<float>(acc) * p.multiplier[j], p.y_zero_point);
+      c[i * p.n + j] = Form<Out>::from_acc(acc, p.multiplier[j], p.y_zero_point);
     }
   return c;
 }
 
-constexpr uint8_t kSentinel = 0xA5;  // C's bytes past column n must keep it
-
-// Runs fn on p into a C of ldc columns filled with the sentinel; checks the padding and
-// returns the m x n result.
-template <class Fn>
-std::vector<uint8_t> run(const Problem& p, const QGemmWeights& w, Fn&& fn) {
-  std::vector<uint8_t> c(p.m * p.ldc, kSentinel);
+// Runs fn on p into a C of ldc columns filled with the sentinel (C's elements past column
+// n must keep it); checks the padding and returns the m x n result.
+template <class Out, class Fn>
+std::vector<Out> run(const Problem& p, const QGemmWeights& w, Fn&& fn) {
+  const Out sentinel = Form<Out>::sentinel();
+  std::vector<Out> c(p.m * p.ldc, sentinel);
   fn(p.a.data(), w, p.requant(), c.data());
-  std::vector<uint8_t> out(p.m * p.n);
+  std::vector<Out> out(p.m * p.n);
   for (size_t i = 0; i < p.m; ++i) {
     for (size_t j = 0; j < p.n; ++j) out[i * p.n + j] = c[i * p.ldc + j];
     for (size_t j = p.n; j < p.ldc; ++j)
-      EXPECT_EQ(c[i * p.ldc + j], kSentinel) << "row " << i << " padding column " << j;
+      EXPECT_EQ(bits(c[i * p.ldc + j]), bits(sentinel)) << "row " << i << " padding column " << j;
   }
   return out;
 }
 
+// The first element where got and want differ in their bits, or npos.
+template <class Out>
+size_t first_difference(const std::vector<Out>& got, const std::vector<Out>& want) {
+  for (size_t e = 0; e < want.size(); ++e)
+    if (bits(got[e]) != bits(want[e])) return e;
+  return std::string::npos;
+}
+
 // Every path against the reference and the triple loop; the first mismatch is reported.
+template <class Out = uint8_t>
 void expect_every_path_exact(const Problem& p, const std::string& what) {
   auto packed = qgemm_pack(p.w.data(), p.n, p.k);
   ASSERT_TRUE(packed.ok());
   const QGemmWeights& w = *packed;
-  const std::vector<uint8_t> want = triple_loop(p);
-  const std::vector<uint8_t> reference =
-      run(p, w, [&](const uint8_t* a, const QGemmWeights& ww, const QGemmRequant& r, uint8_t* c) {
-        qgemm_reference(p.m, a, p.lda, ww, r, c, p.ldc);
+  const std::vector<Out> want = triple_loop<Out>(p);
+  const std::vector<Out> reference =
+      run<Out>(p, w, [&](const uint8_t* a, const QGemmWeights& ww, const QGemmRequant& r, Out* c) {
+        Form<Out>::reference(p.m, a, p.lda, ww, r, c, p.ldc);
       });
-  ASSERT_EQ(reference, want) << what << ": qgemm_reference differs from the triple loop";
-  for (const QGemmPath& path : qgemm_paths()) {
-    const std::vector<uint8_t> got =
-        run(p, w, [&](const uint8_t* a, const QGemmWeights& ww, const QGemmRequant& r, uint8_t* c) {
+  ASSERT_EQ(first_difference(reference, want), std::string::npos)
+      << what << ": the " << Form<Out>::kName << " reference differs from the triple loop";
+  for (const auto& path : Form<Out>::paths()) {
+    const std::vector<Out> got = run<Out>(
+        p, w, [&](const uint8_t* a, const QGemmWeights& ww, const QGemmRequant& r, Out* c) {
           path.fn(p.m, a, p.lda, ww, r, c, p.ldc);
         });
-    for (size_t e = 0; e < want.size(); ++e)
-      ASSERT_EQ(int(got[e]), int(want[e]))
-          << what << " path " << path.name << " row " << e / p.n << " column " << e % p.n;
+    const size_t e = first_difference(got, want);
+    ASSERT_EQ(e, std::string::npos)
+        << what << " " << Form<Out>::kName << " path " << path.name << " row " << e / p.n
+        << " column " << e % p.n << ": " << +got[e] << " instead of " << +want[e];
   }
 }
 
@@ -259,16 +305,126 @@ TEST(QGemm, ParallelSplitGivesTheSameResult) {
       for (int32_t& v : p.bias) v = rnd.integer(-5000, 5000);
       auto packed = qgemm_pack(p.w.data(), p.n, p.k);
       ASSERT_TRUE(packed.ok());
-      const auto one = run(p, *packed,
-                           [&](const uint8_t* a, const QGemmWeights& w, const QGemmRequant& r,
-                               uint8_t* c) { qgemm(p.m, a, p.lda, w, r, c, p.ldc); });
-      const auto split =
-          run(p, *packed,
-              [&](const uint8_t* a, const QGemmWeights& w, const QGemmRequant& r, uint8_t* c) {
-                qgemm_parallel(pool.handle(), p.m, a, p.lda, w, r, c, p.ldc);
-              });
+      const auto one =
+          run<uint8_t>(p, *packed,
+                       [&](const uint8_t* a, const QGemmWeights& w, const QGemmRequant& r,
+                           uint8_t* c) { qgemm(p.m, a, p.lda, w, r, c, p.ldc); });
+      const auto split = run<uint8_t>(
+          p, *packed,
+          [&](const uint8_t* a, const QGemmWeights& w, const QGemmRequant& r, uint8_t* c) {
+            qgemm_parallel(pool.handle(), p.m, a, p.lda, w, r, c, p.ldc);
+          });
       EXPECT_EQ(one, split) << "m " << m << " n " << n;
       EXPECT_EQ(one, triple_loop(p)) << "m " << m << " n " << n;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The float-output form, qgemm_f32: C = float(acc) * multiplier, bit for bit.
+
+TEST(QGemm, FloatOutputHasTheSamePaths) {
+  const auto paths = qgemm_paths();
+  const auto f32 = qgemm_f32_paths();
+  ASSERT_EQ(f32.size(), paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) EXPECT_STREQ(f32[i].name, paths[i].name);
+}
+
+// Multipliers of either sign (a negative one turns acc 0 into -0.f), and a bias half of the
+// time; y_zero_point is random and must not matter.
+TEST(QGemm, FloatOutputIsExactOnRandomShapes) {
+  Random rnd(21);
+  for (int trial = 0; trial < 80; ++trial) {
+    const size_t m = rnd.size(1, 40), n = rnd.size(1, 80), k = rnd.size(1, 300);
+    Problem p = random_problem(rnd, m, n, k);
+    for (float& v : p.multiplier)
+      if (rnd.integer(0, 3) == 0) v = -v;
+    if (trial % 2) {
+      p.bias.resize(n);
+      for (int32_t& v : p.bias) v = rnd.integer(-100000, 100000);
+    }
+    expect_every_path_exact<float>(p, "trial " + std::to_string(trial) + " m " + std::to_string(m) +
+                                          " n " + std::to_string(n) + " k " + std::to_string(k));
+  }
+}
+
+TEST(QGemm, FloatOutputIsExactOnEveryTail) {
+  Random rnd(22);
+  for (size_t n : {1, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 80})
+    for (size_t k : {0, 1, 2, 3, 4, 5, 7, 8, 67})
+      for (size_t m : {1, 5, 6, 7, 8, 9, 13, 17}) {
+        Problem p = random_problem(rnd, m, n, k, /*tight=*/true);
+        if ((m + n + k) % 2) {
+          p.bias.resize(n);
+          for (int32_t& v : p.bias) v = rnd.integer(-5000, 5000);
+        }
+        expect_every_path_exact<float>(
+            p, "m " + std::to_string(m) + " n " + std::to_string(n) + " k " + std::to_string(k));
+      }
+}
+
+// Accumulators that wrap around 2^32 (A all 255, W all -128 or 127, biases near the int32
+// limits, a depth past 2^31 / (255 * 127)), and multipliers of every kind: their products
+// are large, infinite, -0 or NaN exactly as in C++.
+TEST(QGemm, FloatOutputWrapsAndHandlesAnyMultiplier) {
+  Random rnd(23);
+  const float odd[] = {0.f,
+                       -0.f,
+                       1e30f,
+                       std::numeric_limits<float>::denorm_min(),
+                       std::numeric_limits<float>::infinity(),
+                       -std::numeric_limits<float>::infinity(),
+                       std::numeric_limits<float>::quiet_NaN(),
+                       -0.25f,
+                       std::numeric_limits<float>::max()};
+  for (int trial = 0; trial < 12; ++trial) {
+    const size_t m = rnd.size(1, 20), n = rnd.size(1, 70), k = rnd.size(1, 300);
+    Problem p = random_problem(rnd, m, n, k);
+    std::fill(p.a.begin(), p.a.end(), uint8_t{255});
+    for (size_t j = 0; j < n; ++j)
+      for (size_t q = 0; q < k; ++q) p.w[j * k + q] = (j + trial) % 2 ? int8_t{127} : int8_t{-128};
+    p.a_zero_point = trial % 3 == 0 ? 0 : (trial % 3 == 1 ? 255 : 128);
+    p.bias.resize(n);
+    for (size_t j = 0; j < n; ++j)
+      p.bias[j] = j % 3 == 0   ? std::numeric_limits<int32_t>::max() - rnd.integer(0, 1000)
+                  : j % 3 == 1 ? std::numeric_limits<int32_t>::min() + rnd.integer(0, 1000)
+                               : rnd.integer(-1000, 1000);
+    for (size_t j = 0; j < n; ++j)
+      p.multiplier[j] = trial % 2 ? odd[j % 9] : rnd.log_uniform(1e-9f, 1.f);
+    expect_every_path_exact<float>(p, "extreme trial " + std::to_string(trial));
+  }
+  for (int8_t wv : {int8_t{127}, int8_t{-128}}) {
+    Problem p = random_problem(rnd, 3, 33, 70001, /*tight=*/true);
+    std::fill(p.a.begin(), p.a.end(), uint8_t{255});
+    std::fill(p.w.begin(), p.w.end(), wv);
+    p.a_zero_point = 0;
+    expect_every_path_exact<float>(p, "depth 70001, W " + std::to_string(wv));
+  }
+}
+
+// Split over two threads in blocks of rows and panels: the same bits as in one call.
+TEST(QGemm, FloatOutputParallelSplitGivesTheSameResult) {
+  ThreadPool pool(2);
+  Random rnd(24);
+  for (size_t m : {1, 63, 64, 65, 200})
+    for (size_t n : {7, 128, 129, 300}) {
+      Problem p = random_problem(rnd, m, n, 37);
+      p.bias.resize(n);
+      for (int32_t& v : p.bias) v = rnd.integer(-5000, 5000);
+      auto packed = qgemm_pack(p.w.data(), p.n, p.k);
+      ASSERT_TRUE(packed.ok());
+      const auto one =
+          run<float>(p, *packed,
+                     [&](const uint8_t* a, const QGemmWeights& w, const QGemmRequant& r, float* c) {
+                       qgemm_f32(p.m, a, p.lda, w, r, c, p.ldc);
+                     });
+      const auto split =
+          run<float>(p, *packed,
+                     [&](const uint8_t* a, const QGemmWeights& w, const QGemmRequant& r, float* c) {
+                       qgemm_f32_parallel(pool.handle(), p.m, a, p.lda, w, r, c, p.ldc);
+                     });
+      EXPECT_EQ(first_difference(split, one), std::string::npos) << "m " << m << " n " << n;
+      EXPECT_EQ(first_difference(one, triple_loop<float>(p)), std::string::npos)
+          << "m " << m << " n " << n;
     }
 }
 
