@@ -6,7 +6,8 @@
 //     plan's workspace, padded with the input's zero point (which adds nothing);
 //   - depthwise convolutions (one input channel per output channel) with uint8 or int8
 //     activations: a loop over channels the compiler vectorizes, int32 accumulators;
-//   - QFullyConnected with uint8 activations and output on qgemm.
+//   - QFullyConnected with uint8 activations on qgemm, with uint8 output or float output
+//     (no y_scale and y_zero_point: a classifier's float logits) on its float form.
 // Anything else (int8 activations into a GEMM, other groupings, weight zero points)
 // runs on the reference kernel.
 #include <pthreadpool.h>
@@ -43,7 +44,9 @@ using namespace quant;
 constexpr int64_t kBlockBytes = int64_t{1} << 20;  // im2col rows per block: at most this
 
 // The constant parameters of a QLinearConv-shaped node (inputs in QLinearConv's order),
-// expanded to `channels`; null when some are not constants or not plain enough.
+// expanded to `channels`; null when some are not constants or not plain enough. Absent
+// y_scale and y_zero_point count as 1 and 0, as in the reference (quant::qlinear_params):
+// the float-output QFullyConnected has neither.
 struct Params {
   DType x_type = DType::kUndefined, y_type = DType::kUndefined;
   int32_t x_zero = 0, y_zero = 0;
@@ -52,29 +55,31 @@ struct Params {
 };
 
 std::optional<Params> read_params(const PrepareContext& c, int64_t channels) {
-  for (size_t i : {kQXScale, kQXZero, kQW, kQWScale, kQWZero, kQYScale, kQYZero})
+  for (size_t i : {kQXScale, kQXZero, kQW, kQWScale, kQWZero})
     if (!c.has_input(i) || !c.constant(i)) return std::nullopt;
-  if (c.has_input(kQBias) && !c.constant(kQBias)) return std::nullopt;
+  for (size_t i : {kQYScale, kQYZero, kQBias})
+    if (c.has_input(i) && !c.constant(i)) return std::nullopt;
   const Tensor& xs = *c.constant(kQXScale);
   const Tensor& ws = *c.constant(kQWScale);
-  const Tensor& ys = *c.constant(kQYScale);
   const Tensor& wz = *c.constant(kQWZero);
-  if (xs.numel() != 1 || ys.numel() != 1 || c.constant(kQXZero)->numel() != 1 ||
-      c.constant(kQYZero)->numel() != 1 || (ws.numel() != 1 && ws.numel() != channels) ||
+  const Tensor* ys = c.has_input(kQYScale) ? c.constant(kQYScale) : nullptr;
+  const Tensor* yz = c.has_input(kQYZero) ? c.constant(kQYZero) : nullptr;
+  if (xs.numel() != 1 || (ys && ys->numel() != 1) || c.constant(kQXZero)->numel() != 1 ||
+      (yz && yz->numel() != 1) || (ws.numel() != 1 && ws.numel() != channels) ||
       (wz.numel() != 1 && wz.numel() != channels))
     return std::nullopt;
   Params p;
   p.x_type = c.input_type(kQX).dtype;
   p.y_type = c.output_dtype(0);
   p.x_zero = static_cast<int32_t>(c.constant(kQXZero)->as_int64(0));
-  p.y_zero = static_cast<int32_t>(c.constant(kQYZero)->as_int64(0));
+  p.y_zero = yz ? static_cast<int32_t>(yz->as_int64(0)) : 0;
+  const float y_scale = ys ? ys->data<float>()[0] : 1.f;
   const auto s = static_cast<size_t>(channels);
   p.multiplier.resize(s);
   p.w_zero.resize(s);
   for (size_t o = 0; o < s; ++o) {
     const int64_t i = ws.numel() == 1 ? 0 : static_cast<int64_t>(o);
-    p.multiplier[o] =
-        requant_multiplier(xs.data<float>()[0], ws.data<float>()[i], ys.data<float>()[0]);
+    p.multiplier[o] = requant_multiplier(xs.data<float>()[0], ws.data<float>()[i], y_scale);
     // Infinite or NaN multipliers: the reference defines the result.
     if (!std::isfinite(p.multiplier[o])) return std::nullopt;
     p.w_zero[o] = static_cast<int32_t>(wz.as_int64(wz.numel() == 1 ? 0 : i));
@@ -389,8 +394,14 @@ class QGemmFullyConnected : public PreparedKernel {
     r_.y_zero_point = p_.y_zero;
   }
   Status run(const Tensor* const* inputs, Tensor* const* outputs) override {
-    qgemm_parallel(pool_, static_cast<size_t>(m_), inputs[0]->data<uint8_t>(), weights_.k, weights_,
-                   r_, outputs[0]->data<uint8_t>(), weights_.n);
+    const auto m = static_cast<size_t>(m_);
+    const uint8_t* x = inputs[0]->data<uint8_t>();
+    if (p_.y_type == DType::kFloat32)
+      qgemm_f32_parallel(pool_, m, x, weights_.k, weights_, r_, outputs[0]->data<float>(),
+                         weights_.n);
+    else
+      qgemm_parallel(pool_, m, x, weights_.k, weights_, r_, outputs[0]->data<uint8_t>(),
+                     weights_.n);
     return Status();
   }
   bool packed_constants() const override { return true; }
@@ -405,10 +416,11 @@ class QGemmFullyConnected : public PreparedKernel {
 
 Expected<std::unique_ptr<PreparedKernel>> prepare_fully_connected(PrepareContext& c) {
   const Tensor* w = c.constant(kQW);
-  // The float-output form (no y_scale) stays on the reference kernel.
-  if (!w || w->dtype() != DType::kInt8 || w->rank() != 2 || !c.has_input(kQYScale)) return none();
+  if (!w || w->dtype() != DType::kInt8 || w->rank() != 2) return none();
   auto p = read_params(c, w->dim(0));
-  if (!p || p->x_type != DType::kUInt8 || p->y_type != DType::kUInt8 || !all_zero(p->w_zero))
+  // uint8 output, or float (the form without y_scale and y_zero_point) on qgemm_f32.
+  if (!p || p->x_type != DType::kUInt8 ||
+      (p->y_type != DType::kUInt8 && p->y_type != DType::kFloat32) || !all_zero(p->w_zero))
     return none();
   LEDGE_ASSIGN(QGemmWeights packed, qgemm_pack(w->data<int8_t>(), static_cast<size_t>(w->dim(0)),
                                                static_cast<size_t>(w->dim(1))));

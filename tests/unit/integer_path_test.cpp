@@ -308,7 +308,8 @@ TEST(IntegerPath, FastQConvMatchesTheReference) {
         }
 }
 
-// QFullyConnected on qgemm against its reference kernel.
+// QFullyConnected on qgemm (uint8 output) and qgemm_f32 (float output) against its reference
+// kernel.
 TEST(IntegerPath, FastQFullyConnectedMatchesTheReference) {
   std::mt19937 rng(8);
   for (const auto& [m, k, n] :
@@ -330,6 +331,35 @@ TEST(IntegerPath, FastQFullyConnectedMatchesTheReference) {
     expect_same_bytes(
         run_one(model, {{"x", x}}, false), run_one(model, {{"x", x}}, true, 1),
         "fully connected " + std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n));
+  }
+
+  // The float-output form (no y_scale, no y_zero_point: a classifier's logits) on qgemm_f32,
+  // with a bias and per-row weight scales.
+  for (const auto& [m, k, n] : {std::tuple{1, 512, 1000}, std::tuple{5, 33, 70},
+                                std::tuple{64, 129, 31}, std::tuple{3, 7, 17}}) {
+    ModelBuilder b(13);
+    b.input("x", DType::kUInt8, {m, k});
+    b.init("xs", scalar_f(0.02f)).init("xz", Tensor::from_vector<uint8_t>({7}, {}));
+    b.init("w", random_ints<int8_t>({n, k}, rng, -127, 127));
+    std::vector<float> ws(static_cast<size_t>(n));
+    std::uniform_real_distribution<float> scale(1e-4f, 1e-2f);
+    for (float& v : ws) v = scale(rng);
+    b.init("ws", Tensor::from_vector<float>(ws, {n}));
+    b.init("wz", Tensor::from_vector<int8_t>({0}, {}));
+    std::vector<int32_t> bias(static_cast<size_t>(n));
+    std::uniform_int_distribution<int32_t> bias_value(-50000, 50000);
+    for (int32_t& v : bias) v = bias_value(rng);
+    b.init("b", Tensor::from_vector<int32_t>(bias, {n}));
+    Node& fc = b.node("QFullyConnected", {"x", "xs", "xz", "w", "ws", "wz", "", "", "b"}, {"y"});
+    fc.domain = "ledge";
+    b.output("y");
+    auto model = b.build();
+    const Tensor x = random_ints<uint8_t>({m, k}, rng, 0, 255);
+    const Tensor want = run_one(model, {{"x", x}}, false);
+    ASSERT_EQ(want.dtype(), DType::kFloat32);
+    expect_same_bytes(want, run_one(model, {{"x", x}}, true, 1),
+                      "float fully connected " + std::to_string(m) + "x" + std::to_string(k) + "x" +
+                          std::to_string(n));
   }
 }
 
