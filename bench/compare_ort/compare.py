@@ -208,18 +208,26 @@ def measure(a, models_dir, baseline_mb):
     for name in a.models:
         model = os.path.join(models_dir, name + ".onnx")
         float_model = model
-        if a.int8:
-            qdq = os.path.join(models_dir, name + ".int8.onnx")
-            run_ledge(a, ["quantize", model, "--calibration", calibration_file(models_dir),
-                          "--samples", "8", "-o", qdq], f"quantize {model}")
+        try:
+            if a.int8:
+                qdq = os.path.join(models_dir, name + ".int8.onnx")
+                run_ledge(a, ["quantize", model, "--calibration", calibration_file(models_dir),
+                              "--samples", "8", "-o", qdq], f"quantize {model}")
+                if a.artifact:
+                    float_model = os.path.join(models_dir, name + ".ledge")
+                    run_ledge(a, ["compile", model, "-o", float_model], f"compile {model}")
+                model = qdq
+            ledge_model = model
             if a.artifact:
-                float_model = os.path.join(models_dir, name + ".ledge")
-                run_ledge(a, ["compile", model, "-o", float_model], f"compile {model}")
-            model = qdq
-        ledge_model = model
-        if a.artifact:
-            ledge_model = os.path.join(models_dir, os.path.basename(model)[:-5] + ".ledge")
-            run_ledge(a, ["compile", model, "-o", ledge_model], f"compile {model}")
+                ledge_model = os.path.join(models_dir, os.path.basename(model)[:-5] + ".ledge")
+                run_ledge(a, ["compile", model, "-o", ledge_model], f"compile {model}")
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            # One model that ledge cannot prepare is a row with an error, not the end of the run.
+            log(f"{name}: {e}")
+            for threads in a.threads:
+                rows.append({"model": name, "threads": threads, "ledge": None, "ort": None,
+                             "rounds": {}, "errors": [str(e)]})
+            continue
         for threads in a.threads:
             rounds = {"ledge": [], "ort": []}
             if a.int8:

@@ -18,12 +18,18 @@ bool is_float_initializer(const Graph& g, const std::string& name, int64_t rank_
          it->second.rank() >= rank_min && it->second.rank() <= rank_max;
 }
 
-// Add of two activations (a residual connection): both inputs and the output get pairs, so
-// that an integer kernel adds them (src/lower/fuse_quantized.cpp).
+bool is_float_value(const Graph& g, const std::string& v) {
+  auto it = g.value_types.find(v);
+  return it != g.value_types.end() && it->second.dtype == DType::kFloat32;
+}
+
+// Add of two float activations (a residual connection; not shape arithmetic, hence the
+// inferred types): both inputs and the output get pairs, so that an integer kernel adds them
+// (src/lower/fuse_quantized.cpp).
 bool is_activation_add(const Graph& g, const Node& n) {
   return n.domain.empty() && n.op_type == "Add" && n.inputs.size() == 2 && n.outputs.size() == 1 &&
-         !n.inputs[0].empty() && !n.inputs[1].empty() && !g.initializers.count(n.inputs[0]) &&
-         !g.initializers.count(n.inputs[1]);
+         !g.initializers.count(n.inputs[0]) && !g.initializers.count(n.inputs[1]) &&
+         is_float_value(g, n.inputs[0]) && is_float_value(g, n.inputs[1]);
 }
 
 // How many leading inputs of a quantized node are activations (the rest are weights).

@@ -4,8 +4,9 @@
 //   x ──Q──DQ──▶ Conv ──▶ y ──Q──DQ──▶ (consumers of y)
 //   W_int8 ──DQ──▶      ▲   bias_int32 ──DQ──▶
 //
-// For every Conv, Gemm and MatMul whose weights are constant, and every Add of two
-// activations (a residual connection: both inputs and the output get pairs):
+// For every Conv, Gemm and MatMul whose weights are constant, and every Add of two float
+// activations (a residual connection: both inputs and the output get pairs; the model's
+// value types must be inferred, runtime/infer_types.h, or Adds are left alone):
 //   - weights become int8, symmetric (zero point 0, levels -127..127), one scale per output
 //     channel (per_channel) or one for the tensor;
 //   - the bias becomes int32 with scale = input scale x weight scale (so an integer kernel

@@ -10,6 +10,7 @@
 #include "model_builder.h"
 #include "quant/calibrate.h"
 #include "quant/quantize_qdq.h"
+#include "runtime/infer_types.h"
 #include "runtime/session.h"
 
 namespace ledge {
@@ -379,6 +380,7 @@ TEST(IntegerPath, ResidualAddBecomesQAdd) {
   b.node("Conv", {"r2", "w3"}, {"y"});
   b.output("y");
   auto model = b.build();
+  ASSERT_TRUE(infer_types(model->graph, 13).ok());  // the quantizer tells float Adds by type
   QuantizeOptions o;
   Dataset calib;
   calib.samples = random_tensor(DType::kFloat32, {8, 8, 6, 6}, 24);

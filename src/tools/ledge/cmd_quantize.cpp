@@ -83,6 +83,9 @@ int quantize(const QuantizeArgs& a) {
 
   auto model = load_model(a.model);
   if (!model) return report(model.error());
+  // Value types tell activations from shape arithmetic (which Adds to quantize).
+  if (Status st = infer_types((*model)->graph, (*model)->opset("")); !st.ok())
+    return report(std::move(st).error().with_context(a.model));
   auto input = pick_input(**model, a.input);
   if (!input) return report(std::move(input).error().with_context(a.model));
 
