@@ -10,17 +10,20 @@ namespace ledge {
 
 namespace {
 
-// dst[b][c][r] = src[b][r][c]
-void batched_2d(const uint8_t* src, uint8_t* dst, size_t batch, size_t rows, size_t cols,
-                size_t elem, const ThreadPool* pool) {
-  if (rows <= 8 && elem == 4) {
+// dst[b][c][r] = src[b][r][c] for elements of type T (any type of the element's size).
+template <class T>
+void batched_2d_typed(const uint8_t* src, uint8_t* dst, size_t batch, size_t rows, size_t cols,
+                      const ThreadPool* pool) {
+  const auto* sv = reinterpret_cast<const T*>(src);
+  auto* dv = reinterpret_cast<T*>(dst);
+  if (rows <= 8) {
     // Few rows (an image's 3 channels): stream through every row at once, writing in order.
     auto span = [&](size_t t) {
       const size_t b = t / 64, c0 = cols * (t % 64) / 64, c1 = cols * (t % 64 + 1) / 64;
-      const auto* s4 = reinterpret_cast<const uint32_t*>(src) + b * rows * cols;
-      auto* d4 = reinterpret_cast<uint32_t*>(dst) + b * rows * cols;
+      const T* s = sv + b * rows * cols;
+      T* d = dv + b * rows * cols;
       for (size_t c = c0; c < c1; ++c)
-        for (size_t r = 0; r < rows; ++r) d4[c * rows + r] = s4[r * cols + c];
+        for (size_t r = 0; r < rows; ++r) d[c * rows + r] = s[r * cols + c];
     };
     if (pool) {
       pool->parallel_for(batch * 64, span);
@@ -34,26 +37,42 @@ void batched_2d(const uint8_t* src, uint8_t* dst, size_t batch, size_t rows, siz
   auto tile = [&](size_t t) {
     const size_t b = t / row_tiles, r0 = (t % row_tiles) * kTile;
     const size_t r1 = std::min(rows, r0 + kTile);
-    const uint8_t* s = src + b * rows * cols * elem;
-    uint8_t* d = dst + b * rows * cols * elem;
+    const T* s = sv + b * rows * cols;
+    T* d = dv + b * rows * cols;
     for (size_t c0 = 0; c0 < cols; c0 += kTile) {
       const size_t c1 = std::min(cols, c0 + kTile);
-      if (elem == 4) {
-        const auto* s4 = reinterpret_cast<const uint32_t*>(s);
-        auto* d4 = reinterpret_cast<uint32_t*>(d);
-        for (size_t c = c0; c < c1; ++c)
-          for (size_t r = r0; r < r1; ++r) d4[c * rows + r] = s4[r * cols + c];
-      } else {
-        for (size_t c = c0; c < c1; ++c)
-          for (size_t r = r0; r < r1; ++r)
-            std::memcpy(d + (c * rows + r) * elem, s + (r * cols + c) * elem, elem);
-      }
+      for (size_t c = c0; c < c1; ++c)
+        for (size_t r = r0; r < r1; ++r) d[c * rows + r] = s[r * cols + c];
     }
   };
   if (pool) {
     pool->parallel_for(batch * row_tiles, tile);
   } else {
     for (size_t t = 0; t < batch * row_tiles; ++t) tile(t);
+  }
+}
+
+// The element size picks the type; the layout of the values does not matter.
+void batched_2d(const uint8_t* src, uint8_t* dst, size_t batch, size_t rows, size_t cols,
+                size_t elem, const ThreadPool* pool) {
+  switch (elem) {
+    case 1:
+      return batched_2d_typed<uint8_t>(src, dst, batch, rows, cols, pool);
+    case 2:
+      return batched_2d_typed<uint16_t>(src, dst, batch, rows, cols, pool);
+    case 4:
+      return batched_2d_typed<uint32_t>(src, dst, batch, rows, cols, pool);
+    case 8:
+      return batched_2d_typed<uint64_t>(src, dst, batch, rows, cols, pool);
+    default:
+      break;
+  }
+  for (size_t b = 0; b < batch; ++b) {
+    const uint8_t* s = src + b * rows * cols * elem;
+    uint8_t* d = dst + b * rows * cols * elem;
+    for (size_t c = 0; c < cols; ++c)
+      for (size_t r = 0; r < rows; ++r)
+        std::memcpy(d + (c * rows + r) * elem, s + (r * cols + c) * elem, elem);
   }
 }
 

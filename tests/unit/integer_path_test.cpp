@@ -430,5 +430,20 @@ TEST(IntegerPath, ResidualAddBecomesQAdd) {
   }
 }
 
+// 8-bit transposes (the quantized input's NCHW → NHWC) on the fast kernel, as the reference.
+TEST(IntegerPath, ByteTransposeMatchesTheReference) {
+  std::mt19937 rng(31);
+  for (const Shape& shape : {Shape{1, 3, 9, 10}, Shape{2, 40, 7, 5}}) {
+    ModelBuilder b(13);
+    b.input("x", DType::kUInt8, shape);
+    b.node("Transpose", {"x"}, {"y"}).attributes["perm"] = std::vector<int64_t>{0, 2, 3, 1};
+    b.output("y");
+    auto m = b.build();
+    const Tensor x = random_ints<uint8_t>(shape, rng, 0, 255);
+    expect_same_bytes(run_one(m, {{"x", x}}, false), run_one(m, {{"x", x}}, true, 1),
+                      "transpose " + shape_to_string(shape));
+  }
+}
+
 }  // namespace
 }  // namespace ledge
