@@ -1,58 +1,26 @@
-// The integer path of quantized models: the lowering of QDQ patterns into integer operators
-// (src/lower/fuse_quantized.cpp), the reference kernels of those operators against the ONNX
-// ones, and the fast integer kernels against the references, bit for bit.
+// The integer operators of quantized models: their reference kernels against the ONNX ones,
+// the fast integer kernels against the references, bit for bit, and what the lowering
+// (src/lower/fuse_quantized.cpp) leaves alone. Whole quantized models:
+// quantized_model_test.cpp. Needs no ONNX or quantizer code, so it runs on aarch64 too.
 #include <gtest/gtest.h>
 
 #include <random>
 
+#include "integer_test_util.h"
 #include "lower/lower.h"
 #include "lower/lower_util.h"
 #include "model_builder.h"
-#include "quant/calibrate.h"
-#include "quant/quantize_qdq.h"
-#include "runtime/infer_types.h"
 #include "runtime/session.h"
 
 namespace ledge {
 namespace {
 
+using testing::expect_same_bytes;
 using testing::ModelBuilder;
+using testing::random_ints;
 using testing::random_tensor;
-
-template <class T>
-Tensor random_ints(Shape shape, std::mt19937& rng, int lo, int hi) {
-  Tensor t = *Tensor::make(std::is_same_v<T, uint8_t> ? DType::kUInt8 : DType::kInt8, shape);
-  std::uniform_int_distribution<int> d(lo, hi);
-  for (T& v : t.span<T>()) v = static_cast<T>(d(rng));
-  return t;
-}
-
-Tensor scalar_f(float v) { return Tensor::from_vector<float>({v}, {}); }
-
-// Runs m once; with optimize, expects at least min_fast nodes on fast kernels.
-Tensor run_one(const std::shared_ptr<Model>& m, const std::map<std::string, Tensor>& feeds,
-               bool optimize, size_t min_fast = 0) {
-  SessionOptions o;
-  o.optimize = optimize;
-  auto s = Session::create(m, o);
-  EXPECT_TRUE(s.ok()) << s.error().message();
-  if (!s.ok()) return Tensor();
-  EXPECT_GE((*s)->stats().fast_nodes, min_fast);
-  auto out = (*s)->run(feeds);
-  EXPECT_TRUE(out.ok()) << out.error().message();
-  return out.ok() ? (*out)[0] : Tensor();
-}
-
-void expect_same_bytes(const Tensor& want, const Tensor& got, const std::string& what) {
-  ASSERT_EQ(want.dtype(), got.dtype()) << what;
-  ASSERT_EQ(want.shape(), got.shape()) << what;
-  const auto* a = static_cast<const uint8_t*>(want.raw());
-  const auto* b = static_cast<const uint8_t*>(got.raw());
-  size_t differ = 0, first = 0;
-  for (size_t i = 0; i < want.nbytes(); ++i)
-    if (a[i] != b[i] && differ++ == 0) first = i;
-  EXPECT_EQ(differ, 0u) << what << ": first difference at byte " << first;
-}
+using testing::run_one;
+using testing::scalar_f;
 
 struct ConvCase {
   int64_t n, c, h, w, o, k, stride, dilation, pad, group;
@@ -114,66 +82,6 @@ TEST(IntegerPath, NhwcQLinearConvMatchesQLinearConv) {
       // The same QLinearConv through the session's lowering (NHWC, fast kernels).
       expect_same_bytes(want, run_one(build(false), {{"x", x}}, true), what + " lowered");
     }
-  }
-}
-
-// Conv → Relu → MaxPool → Conv → Flatten → Gemm, quantized to QDQ: the lowered model runs on
-// integer operators only (one QuantizeLinear for the input, float logits out of the last
-// product) and computes the QDQ model's function to within a step of the output.
-TEST(IntegerPath, QdqModelLowersToIntegerOperators) {
-  ModelBuilder b(13);
-  b.input("x", DType::kFloat32, {-1, 3, 10, 10});
-  b.init("w1", random_tensor(DType::kFloat32, {8, 3, 3, 3}, 1));
-  b.init("b1", random_tensor(DType::kFloat32, {8}, 2));
-  b.init("w2", random_tensor(DType::kFloat32, {16, 8, 3, 3}, 3));
-  b.init("b2", random_tensor(DType::kFloat32, {16}, 4));
-  b.init("fc", random_tensor(DType::kFloat32, {5, 16 * 3 * 3}, 5));
-  b.init("fcb", random_tensor(DType::kFloat32, {5}, 6));
-  b.node("Conv", {"x", "w1", "b1"}, {"c1"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
-  b.node("Relu", {"c1"}, {"r1"});
-  Node& pool = b.node("MaxPool", {"r1"}, {"p1"});
-  pool.attributes["kernel_shape"] = std::vector<int64_t>{2, 2};
-  pool.attributes["strides"] = std::vector<int64_t>{2, 2};
-  b.node("Conv", {"p1", "w2", "b2"}, {"c2"});
-  b.node("Relu", {"c2"}, {"r2"});
-  b.node("Flatten", {"r2"}, {"f"});
-  b.node("Gemm", {"f", "fc", "fcb"}, {"logits"}).attributes["transB"] = int64_t{1};
-  b.output("logits");
-  auto model = b.build();
-
-  for (const bool unsigned_activations : {true, false}) {
-    QuantizeOptions o;
-    o.unsigned_activations = unsigned_activations;
-    Dataset calib;
-    calib.samples = random_tensor(DType::kFloat32, {16, 3, 10, 10}, 9);
-    auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
-    ASSERT_TRUE(ranges.ok()) << ranges.error().message();
-    auto q = quantize_qdq(*model, *ranges, o);
-    ASSERT_TRUE(q.ok()) << q.error().message();
-
-    Model lowered = **q;
-    ASSERT_TRUE(prepare_for_cpu(lowered).ok());
-    std::map<std::string, int> ops;
-    for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
-    EXPECT_EQ(ops["NhwcQLinearConv"], 2);
-    EXPECT_EQ(ops["QFullyConnected"], 1);
-    EXPECT_EQ(ops["NhwcMaxPool"], 1);
-    EXPECT_EQ(ops["QuantizeLinear"], 1);  // the float input
-    EXPECT_EQ(ops["DequantizeLinear"], 0);
-    EXPECT_EQ(ops["Conv"] + ops["Gemm"] + ops["NhwcConv"] + ops["FullyConnected"], 0);
-
-    const Tensor x = random_tensor(DType::kFloat32, {2, 3, 10, 10}, 11);
-    const Tensor want = run_one(*q, {{"x", x}}, false);  // QDQ as written, float in between
-    const Tensor got = run_one(*q, {{"x", x}}, true);    // integer operators
-    ASSERT_EQ(want.shape(), got.shape());
-    // Integer and float accumulation round differently: at most a step of r2 or so
-    // through the last product; far below the spread of the logits.
-    double worst = 0, spread = 0;
-    for (int64_t i = 0; i < want.numel(); ++i) {
-      worst = std::max(worst, std::fabs(want.as_double(i) - got.as_double(i)));
-      spread = std::max(spread, std::fabs(want.as_double(i)));
-    }
-    EXPECT_LT(worst, 0.02 * spread) << (unsigned_activations ? "uint8" : "int8");
   }
 }
 
@@ -364,46 +272,23 @@ TEST(IntegerPath, FastQFullyConnectedMatchesTheReference) {
   }
 }
 
-// A residual block quantized to QDQ: the Add of two quantized activations becomes ledge.QAdd
-// (which computes the QDQ arithmetic exactly), and its fast kernel matches its reference.
-TEST(IntegerPath, ResidualAddBecomesQAdd) {
-  ModelBuilder b(13);
-  b.input("x", DType::kFloat32, {1, 8, 6, 6});
-  b.init("w1", random_tensor(DType::kFloat32, {8, 8, 3, 3}, 21));
-  b.init("w2", random_tensor(DType::kFloat32, {8, 8, 3, 3}, 22));
-  b.init("w3", random_tensor(DType::kFloat32, {4, 8, 1, 1}, 23));
-  b.node("Conv", {"x", "w1"}, {"c1"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
-  b.node("Relu", {"c1"}, {"r1"});
-  b.node("Conv", {"r1", "w2"}, {"c2"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
-  b.node("Add", {"c2", "r1"}, {"s"});
-  b.node("Relu", {"s"}, {"r2"});
-  b.node("Conv", {"r2", "w3"}, {"y"});
-  b.output("y");
-  auto model = b.build();
-  ASSERT_TRUE(infer_types(model->graph, 13).ok());  // the quantizer tells float Adds by type
-  QuantizeOptions o;
-  Dataset calib;
-  calib.samples = random_tensor(DType::kFloat32, {8, 8, 6, 6}, 24);
-  auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
-  ASSERT_TRUE(ranges.ok()) << ranges.error().message();
-  auto q = quantize_qdq(*model, *ranges, o);
-  ASSERT_TRUE(q.ok()) << q.error().message();
-  Model lowered = **q;
-  ASSERT_TRUE(prepare_for_cpu(lowered).ok());
-  int adds = 0;
-  for (const Node& n : lowered.graph.nodes) adds += n.op_type == "QAdd";
-  EXPECT_EQ(adds, 1);
-  const Tensor x = random_tensor(DType::kFloat32, {1, 8, 6, 6}, 25);
-  const Tensor want = run_one(*q, {{"x", x}}, false);
-  const Tensor got = run_one(*q, {{"x", x}}, true);
-  double worst = 0, spread = 0;
-  for (int64_t i = 0; i < want.numel(); ++i) {
-    worst = std::max(worst, std::fabs(want.as_double(i) - got.as_double(i)));
-    spread = std::max(spread, std::fabs(want.as_double(i)));
+// 8-bit transposes (the quantized input's NCHW → NHWC) on the fast kernel, as the reference.
+TEST(IntegerPath, ByteTransposeMatchesTheReference) {
+  std::mt19937 rng(31);
+  for (const Shape& shape : {Shape{1, 3, 9, 10}, Shape{2, 40, 7, 5}}) {
+    ModelBuilder b(13);
+    b.input("x", DType::kUInt8, shape);
+    b.node("Transpose", {"x"}, {"y"}).attributes["perm"] = std::vector<int64_t>{0, 2, 3, 1};
+    b.output("y");
+    auto m = b.build();
+    const Tensor x = random_ints<uint8_t>(shape, rng, 0, 255);
+    expect_same_bytes(run_one(m, {{"x", x}}, false), run_one(m, {{"x", x}}, true, 1),
+                      "transpose " + shape_to_string(shape));
   }
-  EXPECT_LT(worst, 0.03 * spread);
+}
 
-  // The QAdd node alone: fast kernel against reference, bit for bit.
+// ledge.QAdd's fast kernel against its reference, bit for bit.
+TEST(IntegerPath, FastQAddMatchesTheReference) {
   std::mt19937 rng(26);
   for (const bool is_unsigned : {true, false}) {
     auto zero = [&](int v) {
@@ -427,21 +312,6 @@ TEST(IntegerPath, ResidualAddBecomesQAdd) {
     expect_same_bytes(run_one(qm, {{"a", ta}, {"b", tb}}, false),
                       run_one(qm, {{"a", ta}, {"b", tb}}, true, 1),
                       is_unsigned ? "QAdd u8" : "QAdd s8");
-  }
-}
-
-// 8-bit transposes (the quantized input's NCHW → NHWC) on the fast kernel, as the reference.
-TEST(IntegerPath, ByteTransposeMatchesTheReference) {
-  std::mt19937 rng(31);
-  for (const Shape& shape : {Shape{1, 3, 9, 10}, Shape{2, 40, 7, 5}}) {
-    ModelBuilder b(13);
-    b.input("x", DType::kUInt8, shape);
-    b.node("Transpose", {"x"}, {"y"}).attributes["perm"] = std::vector<int64_t>{0, 2, 3, 1};
-    b.output("y");
-    auto m = b.build();
-    const Tensor x = random_ints<uint8_t>(shape, rng, 0, 255);
-    expect_same_bytes(run_one(m, {{"x", x}}, false), run_one(m, {{"x", x}}, true, 1),
-                      "transpose " + shape_to_string(shape));
   }
 }
 

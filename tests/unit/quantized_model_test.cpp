@@ -1,0 +1,123 @@
+// Quantized models end to end: `quantize_qdq` output lowered to integer operators
+// (src/lower/fuse_quantized.cpp) computes what the QDQ model computes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "integer_test_util.h"
+#include "lower/lower.h"
+#include "model_builder.h"
+#include "quant/calibrate.h"
+#include "quant/quantize_qdq.h"
+#include "runtime/infer_types.h"
+#include "runtime/session.h"
+
+namespace ledge {
+namespace {
+
+using testing::ModelBuilder;
+using testing::random_tensor;
+using testing::run_one;
+
+// Conv → Relu → MaxPool → Conv → Flatten → Gemm, quantized to QDQ: the lowered model runs on
+// integer operators only (one QuantizeLinear for the input, float logits out of the last
+// product) and computes the QDQ model's function to within a step of the output.
+TEST(QuantizedModel, LowersToIntegerOperators) {
+  ModelBuilder b(13);
+  b.input("x", DType::kFloat32, {-1, 3, 10, 10});
+  b.init("w1", random_tensor(DType::kFloat32, {8, 3, 3, 3}, 1));
+  b.init("b1", random_tensor(DType::kFloat32, {8}, 2));
+  b.init("w2", random_tensor(DType::kFloat32, {16, 8, 3, 3}, 3));
+  b.init("b2", random_tensor(DType::kFloat32, {16}, 4));
+  b.init("fc", random_tensor(DType::kFloat32, {5, 16 * 3 * 3}, 5));
+  b.init("fcb", random_tensor(DType::kFloat32, {5}, 6));
+  b.node("Conv", {"x", "w1", "b1"}, {"c1"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  b.node("Relu", {"c1"}, {"r1"});
+  Node& pool = b.node("MaxPool", {"r1"}, {"p1"});
+  pool.attributes["kernel_shape"] = std::vector<int64_t>{2, 2};
+  pool.attributes["strides"] = std::vector<int64_t>{2, 2};
+  b.node("Conv", {"p1", "w2", "b2"}, {"c2"});
+  b.node("Relu", {"c2"}, {"r2"});
+  b.node("Flatten", {"r2"}, {"f"});
+  b.node("Gemm", {"f", "fc", "fcb"}, {"logits"}).attributes["transB"] = int64_t{1};
+  b.output("logits");
+  auto model = b.build();
+
+  for (const bool unsigned_activations : {true, false}) {
+    QuantizeOptions o;
+    o.unsigned_activations = unsigned_activations;
+    Dataset calib;
+    calib.samples = random_tensor(DType::kFloat32, {16, 3, 10, 10}, 9);
+    auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
+    ASSERT_TRUE(ranges.ok()) << ranges.error().message();
+    auto q = quantize_qdq(*model, *ranges, o);
+    ASSERT_TRUE(q.ok()) << q.error().message();
+
+    Model lowered = **q;
+    ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+    std::map<std::string, int> ops;
+    for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
+    EXPECT_EQ(ops["NhwcQLinearConv"], 2);
+    EXPECT_EQ(ops["QFullyConnected"], 1);
+    EXPECT_EQ(ops["NhwcMaxPool"], 1);
+    EXPECT_EQ(ops["QuantizeLinear"], 1);  // the float input
+    EXPECT_EQ(ops["DequantizeLinear"], 0);
+    EXPECT_EQ(ops["Conv"] + ops["Gemm"] + ops["NhwcConv"] + ops["FullyConnected"], 0);
+
+    const Tensor x = random_tensor(DType::kFloat32, {2, 3, 10, 10}, 11);
+    const Tensor want = run_one(*q, {{"x", x}}, false);  // QDQ as written, float in between
+    const Tensor got = run_one(*q, {{"x", x}}, true);    // integer operators
+    ASSERT_EQ(want.shape(), got.shape());
+    // Integer and float accumulation round differently: at most a step of r2 or so
+    // through the last product; far below the spread of the logits.
+    double worst = 0, spread = 0;
+    for (int64_t i = 0; i < want.numel(); ++i) {
+      worst = std::max(worst, std::fabs(want.as_double(i) - got.as_double(i)));
+      spread = std::max(spread, std::fabs(want.as_double(i)));
+    }
+    EXPECT_LT(worst, 0.02 * spread) << (unsigned_activations ? "uint8" : "int8");
+  }
+}
+
+// A residual block quantized to QDQ: the Add of two quantized activations becomes ledge.QAdd
+// (which computes the QDQ arithmetic exactly).
+TEST(QuantizedModel, ResidualAddBecomesQAdd) {
+  ModelBuilder b(13);
+  b.input("x", DType::kFloat32, {1, 8, 6, 6});
+  b.init("w1", random_tensor(DType::kFloat32, {8, 8, 3, 3}, 21));
+  b.init("w2", random_tensor(DType::kFloat32, {8, 8, 3, 3}, 22));
+  b.init("w3", random_tensor(DType::kFloat32, {4, 8, 1, 1}, 23));
+  b.node("Conv", {"x", "w1"}, {"c1"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  b.node("Relu", {"c1"}, {"r1"});
+  b.node("Conv", {"r1", "w2"}, {"c2"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  b.node("Add", {"c2", "r1"}, {"s"});
+  b.node("Relu", {"s"}, {"r2"});
+  b.node("Conv", {"r2", "w3"}, {"y"});
+  b.output("y");
+  auto model = b.build();
+  ASSERT_TRUE(infer_types(model->graph, 13).ok());  // the quantizer tells float Adds by type
+  QuantizeOptions o;
+  Dataset calib;
+  calib.samples = random_tensor(DType::kFloat32, {8, 8, 6, 6}, 24);
+  auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
+  ASSERT_TRUE(ranges.ok()) << ranges.error().message();
+  auto q = quantize_qdq(*model, *ranges, o);
+  ASSERT_TRUE(q.ok()) << q.error().message();
+  Model lowered = **q;
+  ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+  int adds = 0;
+  for (const Node& n : lowered.graph.nodes) adds += n.op_type == "QAdd";
+  EXPECT_EQ(adds, 1);
+  const Tensor x = random_tensor(DType::kFloat32, {1, 8, 6, 6}, 25);
+  const Tensor want = run_one(*q, {{"x", x}}, false);
+  const Tensor got = run_one(*q, {{"x", x}}, true);
+  double worst = 0, spread = 0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    worst = std::max(worst, std::fabs(want.as_double(i) - got.as_double(i)));
+    spread = std::max(spread, std::fabs(want.as_double(i)));
+  }
+  EXPECT_LT(worst, 0.03 * spread);
+}
+
+}  // namespace
+}  // namespace ledge
