@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -199,6 +200,7 @@ class QGemmConv : public PreparedKernel {
 // Depthwise convolution
 
 constexpr int64_t kMaxDepthwiseChannels = 4096;  // accumulators live on the stack
+constexpr int64_t kMaxDepthwiseTaps = 64;        // VNNI rows: tap pointers on the stack
 
 // One output row: acc[c] = bias[c] + sum over the taps inside the image of
 // (x - x_zero) * (w - w_zero), wrapping modulo 2^32 like the reference, then requantized.
@@ -292,6 +294,135 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void depthwise_row_avx512(
 }
 #endif
 
+// The depthwise row on AVX512-VNNI: vpdpbusd sums four uint8 x int8 products per int32
+// lane, so each instruction covers four taps of 16 channels. The taps run in groups of
+// four (the last padded with zero weights). For 64 channels, byte and word unpacks of the
+// four taps' 64-byte loads give four vectors whose lane j, dword i holds channel
+// 16j + 4k + i (vector k) with its four taps' bytes; the weights, initial accumulators and
+// multipliers are packed in that order, and a 4x4 dword transpose puts the output bytes
+// back in channel order. Taps outside the image read the input's zero point; the zero point
+// is folded like a GEMM's: acc = bias - x_zero * sum_t w + sum_t x * w (wrapping, as the
+// reference). int8 inputs become uint8 by flipping the sign bit (zero point + 128).
+struct DepthwiseVnniPlan {
+  int64_t groups = 0, blocks = 0;  // four-tap groups, 64-channel blocks
+  std::vector<int8_t> weights;     // [block][group][k][64 bytes: lane j, dword i, tap t]
+  std::vector<int32_t> acc0;       // [block][k][16]: bias - x_zero * sum of the weights
+  std::vector<float> multiplier;   // [block][k][16]
+  std::vector<uint8_t> fill;       // blocks * 64 bytes of the input's zero point (raw byte)
+};
+
+#if defined(__x86_64__)
+template <class Q>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void depthwise_row_vnni(
+    const Q* xq, int64_t h, int64_t w, int64_t channels, const DepthwiseVnniPlan& plan,
+    const Window2d& win, int64_t oy, int64_t out_w, int32_t y_zero, Q* yq) {
+  const auto* x = reinterpret_cast<const uint8_t*>(xq);
+  auto* y = reinterpret_cast<uint8_t*>(yq);
+  const __m512i zy = _mm512_set1_epi32(y_zero);
+  const __m512 lo = _mm512_set1_ps(static_cast<float>(std::numeric_limits<Q>::min() - y_zero));
+  const __m512 hi = _mm512_set1_ps(static_cast<float>(std::numeric_limits<Q>::max() - y_zero));
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  const int64_t taps = plan.groups * 4;
+  const uint8_t* tap[kMaxDepthwiseTaps];
+  for (int64_t ox = 0; ox < out_w; ++ox) {
+    int64_t t = 0;
+    for (int64_t ky = 0; ky < win.kh; ++ky) {
+      const int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
+      for (int64_t kx = 0; kx < win.kw; ++kx, ++t) {
+        const int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
+        tap[t] = iy < 0 || iy >= h || ix < 0 || ix >= w ? plan.fill.data()
+                                                        : x + (iy * w + ix) * channels;
+      }
+    }
+    for (; t < taps; ++t) tap[t] = plan.fill.data();
+    for (int64_t b = 0; b < plan.blocks; ++b) {
+      const int64_t c0 = b * 64, left = channels - c0;
+      const __mmask64 m = left >= 64 ? ~__mmask64(0) : (__mmask64(1) << left) - 1;
+      const int32_t* a0 = plan.acc0.data() + b * 64;
+      __m512i acc[4];
+      for (int k = 0; k < 4; ++k) acc[k] = _mm512_loadu_si512(a0 + k * 16);
+      const int8_t* wb = plan.weights.data() + b * plan.groups * 256;
+      for (int64_t g = 0; g < plan.groups; ++g) {
+        const uint8_t* const* p = tap + g * 4;
+        __m512i t0 = _mm512_maskz_loadu_epi8(m, p[0] + c0);
+        __m512i t1 = _mm512_maskz_loadu_epi8(m, p[1] + c0);
+        __m512i t2 = _mm512_maskz_loadu_epi8(m, p[2] + c0);
+        __m512i t3 = _mm512_maskz_loadu_epi8(m, p[3] + c0);
+        if constexpr (std::is_same_v<Q, int8_t>) {  // int8 to uint8: zero point + 128
+          t0 = _mm512_xor_si512(t0, flip);
+          t1 = _mm512_xor_si512(t1, flip);
+          t2 = _mm512_xor_si512(t2, flip);
+          t3 = _mm512_xor_si512(t3, flip);
+        }
+        const __m512i lo01 = _mm512_unpacklo_epi8(t0, t1), hi01 = _mm512_unpackhi_epi8(t0, t1);
+        const __m512i lo23 = _mm512_unpacklo_epi8(t2, t3), hi23 = _mm512_unpackhi_epi8(t2, t3);
+        const int8_t* wg = wb + g * 256;
+        acc[0] =
+            _mm512_dpbusd_epi32(acc[0], _mm512_unpacklo_epi16(lo01, lo23), _mm512_loadu_si512(wg));
+        acc[1] = _mm512_dpbusd_epi32(acc[1], _mm512_unpackhi_epi16(lo01, lo23),
+                                     _mm512_loadu_si512(wg + 64));
+        acc[2] = _mm512_dpbusd_epi32(acc[2], _mm512_unpacklo_epi16(hi01, hi23),
+                                     _mm512_loadu_si512(wg + 128));
+        acc[3] = _mm512_dpbusd_epi32(acc[3], _mm512_unpackhi_epi16(hi01, hi23),
+                                     _mm512_loadu_si512(wg + 192));
+      }
+      const float* mb = plan.multiplier.data() + b * 64;
+      __m128i q[4];
+      for (int k = 0; k < 4; ++k) {
+        __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[k]), _mm512_loadu_ps(mb + k * 16));
+        v = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+        q[k] = _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), zy));
+      }
+      // q[k] dword j holds channels 16j + 4k .. 16j + 4k + 3: transpose the 4x4 dwords.
+      const __m128i l01 = _mm_unpacklo_epi32(q[0], q[1]), l23 = _mm_unpacklo_epi32(q[2], q[3]);
+      const __m128i h01 = _mm_unpackhi_epi32(q[0], q[1]), h23 = _mm_unpackhi_epi32(q[2], q[3]);
+      __m512i out = _mm512_castsi128_si512(_mm_unpacklo_epi64(l01, l23));
+      out = _mm512_inserti32x4(out, _mm_unpackhi_epi64(l01, l23), 1);
+      out = _mm512_inserti32x4(out, _mm_unpacklo_epi64(h01, h23), 2);
+      out = _mm512_inserti32x4(out, _mm_unpackhi_epi64(h01, h23), 3);
+      _mm512_mask_storeu_epi8(y + ox * channels + c0, m, out);
+    }
+  }
+}
+#endif
+
+// The plan for weights [C][taps] (zero points subtracted), or nullopt when some weight
+// does not fit int8 (weight zero points far from 0).
+[[maybe_unused]] std::optional<DepthwiseVnniPlan> plan_depthwise_vnni(
+    const std::vector<int16_t>& packed, int64_t channels, int64_t taps, const Params& p) {
+  if (taps > kMaxDepthwiseTaps) return std::nullopt;
+  for (int16_t v : packed)
+    if (v < -128 || v > 127) return std::nullopt;
+  DepthwiseVnniPlan plan;
+  const int64_t x_zero = p.x_type == DType::kInt8 ? p.x_zero + 128 : p.x_zero;
+  plan.groups = (taps + 3) / 4;
+  plan.blocks = (channels + 63) / 64;
+  plan.weights.assign(static_cast<size_t>(plan.blocks * plan.groups * 256), 0);
+  plan.acc0.assign(static_cast<size_t>(plan.blocks * 64), 0);
+  plan.multiplier.assign(static_cast<size_t>(plan.blocks * 64), 0.f);
+  plan.fill.assign(static_cast<size_t>(plan.blocks * 64), static_cast<uint8_t>(p.x_zero));
+  for (int64_t c = 0; c < channels; ++c) {
+    // Channel c = 64b + 16j + 4k + i sits at [b][k][j*4 + i].
+    const int64_t b = c / 64, j = c % 64 / 16, k = c % 16 / 4, i = c % 4;
+    const int64_t slot = b * 64 + k * 16 + j * 4 + i;
+    uint32_t sum = 0;
+    for (int64_t t = 0; t < taps; ++t) {
+      const int16_t v = packed[static_cast<size_t>(t * channels + c)];
+      sum += static_cast<uint32_t>(v);
+      const int64_t g = t / 4;
+      plan.weights[static_cast<size_t>(((b * plan.groups + g) * 4 + k) * 64 + j * 16 + i * 4 +
+                                       t % 4)] = static_cast<int8_t>(v);
+    }
+    const uint32_t bias =
+        p.bias.empty() ? 0u : static_cast<uint32_t>(p.bias[static_cast<size_t>(c)]);
+    plan.acc0[static_cast<size_t>(slot)] =
+        static_cast<int32_t>(bias - static_cast<uint32_t>(x_zero) * sum);
+    plan.multiplier[static_cast<size_t>(slot)] = p.multiplier[static_cast<size_t>(c)];
+  }
+  return plan;
+}
+
 class DepthwiseQConv : public PreparedKernel {
  public:
   DepthwiseQConv(const Shape& x, const Shape& y, const Window2d& win, Params p,
@@ -309,7 +440,9 @@ class DepthwiseQConv : public PreparedKernel {
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
     use_avx512_ = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                   __builtin_cpu_supports("avx512vl");
-    if (use_avx512_) weights32_.assign(weights_.begin(), weights_.end());
+    if (__builtin_cpu_supports("avx512vnni") && use_avx512_)
+      vnni_ = plan_depthwise_vnni(weights_, c_, win_.kh * win_.kw, p_);
+    if (use_avx512_ && !vnni_) weights32_.assign(weights_.begin(), weights_.end());
 #endif
   }
 
@@ -331,6 +464,10 @@ class DepthwiseQConv : public PreparedKernel {
       const Q* xn = x + n * h_ * w_ * c_;
       Q* yr = y + static_cast<int64_t>(r) * ow_ * c_;
 #if defined(__x86_64__)
+      if (vnni_) {
+        depthwise_row_vnni<Q>(xn, h_, w_, c_, *vnni_, win_, oy, ow_, p_.y_zero, yr);
+        return;
+      }
       if (use_avx512_) {
         depthwise_row_avx512<Q>(xn, h_, w_, c_, weights32_.data(), bias, p_.multiplier.data(), win_,
                                 oy, ow_, p_.x_zero, p_.y_zero, yr);
@@ -348,6 +485,7 @@ class DepthwiseQConv : public PreparedKernel {
   std::vector<int16_t> weights_;    // [KH·KW][C], zero point subtracted
   std::vector<int32_t> weights32_;  // the same as int32, for the AVX-512 row
   bool use_avx512_ = false;
+  std::optional<DepthwiseVnniPlan> vnni_;  // AVX512-VNNI rows, when the CPU has them
   const ThreadPool& pool_;
 };
 
