@@ -312,6 +312,60 @@ struct DepthwiseVnniPlan {
 };
 
 #if defined(__x86_64__)
+// The last block of a row when it has at most 32 channels: the same lanes 0 and 1 on 256-bit
+// vectors (the packed layout's first 32 bytes of each vector), half the work of the 512-bit
+// block (mobilenets' 32-channel and tail-of-96 layers).
+template <class Q>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void depthwise_tail32_vnni(
+    const uint8_t* const* tap, int64_t c0, int64_t left, const DepthwiseVnniPlan& plan, int64_t b,
+    int32_t y_zero, uint8_t* y) {
+  const __m256i zy = _mm256_set1_epi32(y_zero);
+  const __m256 lo = _mm256_set1_ps(static_cast<float>(std::numeric_limits<Q>::min() - y_zero));
+  const __m256 hi = _mm256_set1_ps(static_cast<float>(std::numeric_limits<Q>::max() - y_zero));
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  const __mmask32 m = left >= 32 ? ~__mmask32(0) : (__mmask32(1) << left) - 1;
+  const int32_t* a0 = plan.acc0.data() + b * 64;
+  __m256i acc[4];
+  for (int k = 0; k < 4; ++k)
+    acc[k] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a0 + k * 16));
+  const int8_t* wb = plan.weights.data() + b * plan.groups * 256;
+  for (int64_t g = 0; g < plan.groups; ++g) {
+    const uint8_t* const* p = tap + g * 4;
+    __m256i t0 = _mm256_maskz_loadu_epi8(m, p[0] + c0);
+    __m256i t1 = _mm256_maskz_loadu_epi8(m, p[1] + c0);
+    __m256i t2 = _mm256_maskz_loadu_epi8(m, p[2] + c0);
+    __m256i t3 = _mm256_maskz_loadu_epi8(m, p[3] + c0);
+    if constexpr (std::is_same_v<Q, int8_t>) {
+      t0 = _mm256_xor_si256(t0, flip);
+      t1 = _mm256_xor_si256(t1, flip);
+      t2 = _mm256_xor_si256(t2, flip);
+      t3 = _mm256_xor_si256(t3, flip);
+    }
+    const __m256i lo01 = _mm256_unpacklo_epi8(t0, t1), hi01 = _mm256_unpackhi_epi8(t0, t1);
+    const __m256i lo23 = _mm256_unpacklo_epi8(t2, t3), hi23 = _mm256_unpackhi_epi8(t2, t3);
+    const auto* wg = reinterpret_cast<const __m256i*>(wb + g * 256);  // vector k at wg + 2k
+    acc[0] = _mm256_dpbusd_epi32(acc[0], _mm256_unpacklo_epi16(lo01, lo23), _mm256_loadu_si256(wg));
+    acc[1] =
+        _mm256_dpbusd_epi32(acc[1], _mm256_unpackhi_epi16(lo01, lo23), _mm256_loadu_si256(wg + 2));
+    acc[2] =
+        _mm256_dpbusd_epi32(acc[2], _mm256_unpacklo_epi16(hi01, hi23), _mm256_loadu_si256(wg + 4));
+    acc[3] =
+        _mm256_dpbusd_epi32(acc[3], _mm256_unpackhi_epi16(hi01, hi23), _mm256_loadu_si256(wg + 6));
+  }
+  const float* mb = plan.multiplier.data() + b * 64;
+  __m128i q[4];
+  for (int k = 0; k < 4; ++k) {
+    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[k]), _mm256_loadu_ps(mb + k * 16));
+    v = _mm256_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+    q[k] = _mm256_cvtepi32_epi8(_mm256_add_epi32(_mm256_cvtps_epi32(v), zy));
+  }
+  // q[k] dword j (j < 2) holds channels 16j + 4k .. 16j + 4k + 3.
+  const __m128i l01 = _mm_unpacklo_epi32(q[0], q[1]), l23 = _mm_unpacklo_epi32(q[2], q[3]);
+  const __m128i first = _mm_unpacklo_epi64(l01, l23), second = _mm_unpackhi_epi64(l01, l23);
+  _mm256_mask_storeu_epi8(y, m, _mm256_inserti128_si256(_mm256_castsi128_si256(first), second, 1));
+}
+
 template <class Q>
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void depthwise_row_vnni(
     const Q* xq, int64_t h, int64_t w, int64_t channels, const DepthwiseVnniPlan& plan,
@@ -337,6 +391,10 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void depthwise_r
     for (; t < taps; ++t) tap[t] = plan.fill.data();
     for (int64_t b = 0; b < plan.blocks; ++b) {
       const int64_t c0 = b * 64, left = channels - c0;
+      if (left <= 32) {
+        depthwise_tail32_vnni<Q>(tap, c0, left, plan, b, y_zero, y + ox * channels + c0);
+        continue;
+      }
       const __mmask64 m = left >= 64 ? ~__mmask64(0) : (__mmask64(1) << left) - 1;
       const int32_t* a0 = plan.acc0.data() + b * 64;
       __m512i acc[4];
