@@ -5,7 +5,9 @@
 //     layers directly ([N·H·W, C] is the matrix), the rest through im2col blocks in the
 //     plan's workspace, padded with the input's zero point (which adds nothing);
 //   - depthwise convolutions (one input channel per output channel) with uint8 or int8
-//     activations: a loop over channels the compiler vectorizes, int32 accumulators;
+//     activations: on AVX512-VNNI four taps of 64 channels per vpdpbusd (weights whose zero
+//     point leaves them in int8); otherwise int32 accumulators, 16 channels per AVX-512
+//     vector or a loop over channels the compiler vectorizes;
 //   - QFullyConnected with uint8 activations on qgemm, with uint8 output or float output
 //     (no y_scale and y_zero_point: a classifier's float logits) on its float form.
 // Anything else (int8 activations into a GEMM, other groupings, weight zero points)
@@ -316,9 +318,9 @@ struct DepthwiseVnniPlan {
 // vectors (the packed layout's first 32 bytes of each vector), half the work of the 512-bit
 // block (mobilenets' 32-channel and tail-of-96 layers).
 template <class Q>
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void depthwise_tail32_vnni(
-    const uint8_t* const* tap, int64_t c0, int64_t left, const DepthwiseVnniPlan& plan, int64_t b,
-    int32_t y_zero, uint8_t* y) {
+inline __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
+depthwise_tail32_vnni(const uint8_t* const* tap, int64_t c0, int64_t left,
+                      const DepthwiseVnniPlan& plan, int64_t b, int32_t y_zero, uint8_t* y) {
   const __m256i zy = _mm256_set1_epi32(y_zero);
   const __m256 lo = _mm256_set1_ps(static_cast<float>(std::numeric_limits<Q>::min() - y_zero));
   const __m256 hi = _mm256_set1_ps(static_cast<float>(std::numeric_limits<Q>::max() - y_zero));
@@ -378,17 +380,28 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void depthwise_r
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   const int64_t taps = plan.groups * 4;
   const uint8_t* tap[kMaxDepthwiseTaps];
+  // The window's rows inside the image (null outside), then per pixel its taps.
+  const uint8_t* row[kMaxDepthwiseTaps];
+  for (int64_t ky = 0; ky < win.kh; ++ky) {
+    const int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
+    row[ky] = iy < 0 || iy >= h ? nullptr : x + iy * w * channels;
+  }
+  for (int64_t t = win.kh * win.kw; t < taps; ++t) tap[t] = plan.fill.data();
   for (int64_t ox = 0; ox < out_w; ++ox) {
+    const int64_t ix0 = ox * win.sw - win.pad_left;
+    const bool inside = ix0 >= 0 && ix0 + (win.kw - 1) * win.dw < w;
     int64_t t = 0;
     for (int64_t ky = 0; ky < win.kh; ++ky) {
-      const int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
+      const uint8_t* r = row[ky];
+      if (r && inside) {
+        for (int64_t kx = 0; kx < win.kw; ++kx, ++t) tap[t] = r + (ix0 + kx * win.dw) * channels;
+        continue;
+      }
       for (int64_t kx = 0; kx < win.kw; ++kx, ++t) {
-        const int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
-        tap[t] = iy < 0 || iy >= h || ix < 0 || ix >= w ? plan.fill.data()
-                                                        : x + (iy * w + ix) * channels;
+        const int64_t ix = ix0 + kx * win.dw;
+        tap[t] = !r || ix < 0 || ix >= w ? plan.fill.data() : r + ix * channels;
       }
     }
-    for (; t < taps; ++t) tap[t] = plan.fill.data();
     for (int64_t b = 0; b < plan.blocks; ++b) {
       const int64_t c0 = b * 64, left = channels - c0;
       if (left <= 32) {
