@@ -15,6 +15,14 @@ std::string TensorType::to_string() const {
   return s + "[" + (shape->empty() ? std::string() : shape_to_string(*shape)) + "]";
 }
 
+bool Node::has_subgraph() const {
+  for (const auto& [k, v] : attributes)
+    if (std::holds_alternative<std::shared_ptr<Graph>>(v) ||
+        std::holds_alternative<std::vector<std::shared_ptr<Graph>>>(v))
+      return true;
+  return false;
+}
+
 std::string Node::label() const {
   return (name.empty() ? std::string("unnamed") : "'" + name + "'") + " (" +
          (domain.empty() ? op_type : domain + "." + op_type) + ")";

@@ -62,6 +62,8 @@ struct Node {
   std::map<std::string, AttributeValue> attributes;
 
   bool has_attr(const std::string& n) const { return attributes.count(n) != 0; }
+  // True when an attribute holds a graph (If, Loop, Scan): its nodes may read outer values.
+  bool has_subgraph() const;
   // A printable label: "'conv1' (Conv)", or "#12 (Conv)" for unnamed nodes.
   std::string label() const;
 };

@@ -24,6 +24,11 @@ std::string NameMaker::make(const std::string& base) {
   return name;
 }
 
+bool has_subgraphs(const Graph& graph) {
+  return std::any_of(graph.nodes.begin(), graph.nodes.end(),
+                     [](const Node& n) { return n.has_subgraph(); });
+}
+
 std::map<std::string, int> count_reads(const Graph& graph) {
   std::map<std::string, int> reads;
   for (const Node& n : graph.nodes) {

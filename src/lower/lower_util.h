@@ -19,6 +19,10 @@ class NameMaker {
   std::set<std::string> used_;
 };
 
+// True when a node of the graph has a subgraph (If, Loop, Scan), whose nodes may read the
+// graph's values by name.
+bool has_subgraphs(const Graph& graph);
+
 // How many times each value is read (node inputs, subgraph captures, graph outputs).
 std::map<std::string, int> count_reads(const Graph& graph);
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lower/lower.h"
+#include "lower/lower_util.h"
 
 namespace ledge {
 
@@ -18,15 +19,6 @@ std::string key_of(const Tensor& t) {
       std::to_string(static_cast<int>(t.dtype())) + ":" + shape_to_string(t.shape()) + ":";
   key.append(static_cast<const char*>(t.raw()), t.nbytes());
   return key;
-}
-
-bool has_subgraphs(const Graph& g) {
-  for (const Node& n : g.nodes)
-    for (const auto& [name, a] : n.attributes)
-      if (std::holds_alternative<std::shared_ptr<Graph>>(a) ||
-          std::holds_alternative<std::vector<std::shared_ptr<Graph>>>(a))
-        return true;
-  return false;
 }
 
 }  // namespace

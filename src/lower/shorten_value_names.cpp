@@ -6,21 +6,9 @@
 // (profiles and errors cite them).
 #include "ir/verifier.h"
 #include "lower/lower.h"
+#include "lower/lower_util.h"
 
 namespace ledge {
-
-namespace {
-
-bool has_subgraphs(const Graph& g) {
-  for (const Node& n : g.nodes)
-    for (const auto& [name, a] : n.attributes)
-      if (std::holds_alternative<std::shared_ptr<Graph>>(a) ||
-          std::holds_alternative<std::vector<std::shared_ptr<Graph>>>(a))
-        return true;
-  return false;
-}
-
-}  // namespace
 
 void shorten_value_names(Graph& graph) {
   // Subgraphs read outer values by name; renaming through them is not worth it here.

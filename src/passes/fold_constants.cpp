@@ -24,7 +24,7 @@ bool reads_only_shape(const Node& node) { return is_op(node, "Shape") || is_op(n
 // Tries to fold node i; true when its outputs became initializers.
 bool fold_node(GraphEditor& ed, size_t i, int64_t opset, const FoldConstantsOptions& options) {
   const Node& node = ed.node(i);
-  if (!node.domain.empty() || is_random(node.op_type) || has_subgraph(node)) return false;
+  if (!node.domain.empty() || is_random(node.op_type) || node.has_subgraph()) return false;
   for (const auto& o : node.outputs)
     if (!o.empty() && (ed.is_graph_output(o) || ed.graph().initializers.count(o))) return false;
   const OpKernel* op = find_op(node.domain, node.op_type);

@@ -6,14 +6,6 @@ namespace ledge {
 
 bool refresh_types(Model& model) { return infer_types(model.graph, model.opset("")).ok(); }
 
-bool has_subgraph(const Node& node) {
-  for (const auto& [k, v] : node.attributes)
-    if (std::holds_alternative<std::shared_ptr<Graph>>(v) ||
-        std::holds_alternative<std::vector<std::shared_ptr<Graph>>>(v))
-      return true;
-  return false;
-}
-
 namespace {
 
 template <class T>

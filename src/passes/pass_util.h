@@ -14,8 +14,6 @@ namespace ledge {
 // (an operator ledge does not implement, say): passes then skip rewrites that need types.
 bool refresh_types(Model& model);
 
-bool has_subgraph(const Node& node);
-
 // Attribute values of the expected type, or nullopt when missing or of another type.
 std::optional<int64_t> attr_int(const Node& node, const std::string& name);
 std::optional<float> attr_float(const Node& node, const std::string& name);

@@ -157,10 +157,7 @@ class Rewriter {
     std::set<std::string> read;
     for (const Node& n : g.nodes) {
       for (const auto& in : n.inputs) read.insert(in);
-      for (const auto& [key, value] : n.attributes)
-        if (std::holds_alternative<std::shared_ptr<Graph>>(value) ||
-            std::holds_alternative<std::vector<std::shared_ptr<Graph>>>(value))
-          return;  // subgraphs may read outer constants: keep everything
+      if (n.has_subgraph()) return;  // subgraphs may read outer constants: keep everything
     }
     for (const auto& o : g.outputs) read.insert(o.name);
     for (const auto& i : g.inputs) read.insert(i.name);  // an overridable constant stays

@@ -13,14 +13,6 @@ namespace {
 // not constant folding (that is a pass of its own).
 constexpr int64_t kMaxEvalElements = 1 << 16;
 
-bool has_subgraph(const Node& n) {
-  for (const auto& [k, v] : n.attributes)
-    if (std::holds_alternative<std::shared_ptr<Graph>>(v) ||
-        std::holds_alternative<std::vector<std::shared_ptr<Graph>>>(v))
-      return true;
-  return false;
-}
-
 bool is_random(const std::string& op) {
   static const std::set<std::string> kRandom = {"RandomNormal",     "RandomUniform",
                                                 "RandomNormalLike", "RandomUniformLike",
@@ -110,7 +102,7 @@ Status infer_types(Graph& graph, int64_t opset, std::map<std::string, Tensor>* k
       if (t.dtype != DType::kUndefined && (!t.is_static() || !checked_numel(*t.shape).ok() ||
                                            *checked_numel(*t.shape) > kMaxEvalElements))
         small_outputs = false;
-    if (all_known && small_outputs && in_elements <= kMaxEvalElements && !has_subgraph(node) &&
+    if (all_known && small_outputs && in_elements <= kMaxEvalElements && !node.has_subgraph() &&
         !is_random(node.op_type)) {
       auto outs = run_node(*op, node, opset, in_values, nullptr);
       if (!outs) return std::move(outs).error();

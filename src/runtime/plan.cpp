@@ -36,14 +36,6 @@ bool is_view_op(const Node& n) {
          (n.op_type == "Dropout" && (n.outputs.size() < 2 || n.outputs[1].empty()));
 }
 
-bool has_subgraph(const Node& n) {
-  for (const auto& [k, v] : n.attributes)
-    if (std::holds_alternative<std::shared_ptr<Graph>>(v) ||
-        std::holds_alternative<std::vector<std::shared_ptr<Graph>>>(v))
-      return true;
-  return false;
-}
-
 }  // namespace
 
 Status check_value_sizes(const Graph& graph) {
@@ -67,7 +59,7 @@ std::string why_not_plannable(const Graph& graph) {
     if (!graph.initializers.count(in.name) && !in.type.is_static())
       return "input '" + in.name + "' has shape " + in.type.to_string();
   for (const Node& n : graph.nodes) {
-    if (has_subgraph(n)) return "node " + n.label() + " has a subgraph";
+    if (n.has_subgraph()) return "node " + n.label() + " has a subgraph";
     for (const auto& o : n.outputs) {
       if (o.empty()) continue;
       auto it = graph.value_types.find(o);
