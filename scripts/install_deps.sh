@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # fast kernels and threads; the compiled artifact
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libflatbuffers-dev flatbuffers-compiler
+  # device side: signatures, the durable queue, MQTT uplink (and the broker its tests start)
+  libsodium-dev libsqlite3-dev libmosquitto-dev mosquitto pkg-config
   # data: images as data sets (PNG and JPEG decoding)
   libpng-dev libjpeg-dev
   # data: ONNX backend tests and the Fashion-MNIST dataset
