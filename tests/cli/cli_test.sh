@@ -167,8 +167,11 @@ assert m['within_budget'] and m['final_accuracy'] >= m['float_accuracy'] - 1e-9,
 assert len(m['sensitivity']) == 4 and m['sensitivity'][0]['relative_error'] >= m['sensitivity'][-1]['relative_error']"
 expect_error "quantize budget without validation data" 2 "$ledge" quantize "$example" \
   --calibration "$train" --max-accuracy-drop 0.1 -o "$tmp/x.onnx"
-expect_error "quantize int4 not yet" 4 "$ledge" quantize "$example" --calibration "$train" \
-  --weights int4 -o "$tmp/x.onnx"
+expect_error "quantize int4 bad block size" 2 "$ledge" quantize "$example" --weights int4 \
+  --block-size 24 -o "$tmp/x.onnx"
+expect_error "quantize int8 without calibration data" 2 "$ledge" quantize "$example" -o "$tmp/x.onnx"
+expect_error "quantize unknown weight type" 2 "$ledge" quantize "$example" --weights int3 \
+  -o "$tmp/x.onnx"
 expect_error "quantize unknown method" 2 "$ledge" quantize "$example" --calibration "$train" \
   --method kl -o "$tmp/x.onnx"
 expect_error "quantize no such node to keep float" 2 "$ledge" quantize "$example" \
@@ -323,6 +326,32 @@ check "int8 artifact at least 3.3x smaller" \
 "$ledge" evaluate "$tmp/q8.onnx" --images "$images" --labels "$labels" --limit 500 >"$tmp/eval_q8o.txt"
 check "evaluate int8 artifact = evaluate QDQ onnx" \
   test "$(grep '^top-1' "$tmp/eval_q8a.txt")" = "$(grep '^top-1' "$tmp/eval_q8o.txt")"
+
+# Weight-only int4: no calibration; the Gemm becomes MatMulNBits, the artifact runs it (also
+# in the device runner) with the .onnx's results, and the classifier stays accurate.
+"$ledge" quantize "$example" --weights int4 --json -o "$tmp/q4.ledge" >"$tmp/q4.json"
+check "quantize --weights int4 exit 0" test $? -eq 0
+"$ledge" quantize "$example" --weights int4 -o "$tmp/q4.onnx" >/dev/null
+check "int4 onnx holds MatMulNBits" grep -q 'MatMulNBits' "$tmp/q4.onnx"
+check "int4 shrinks the weights" /usr/bin/python3 -c "
+import json; j = json.load(open('$tmp/q4.json'))
+assert j['quantized_nodes'] and j['constant_bytes'] < j['float_constant_bytes'] * 0.9, j"
+"$ledge" run "$tmp/q4.onnx" --input image="$exdir/sample_0.npy" --output-dir "$tmp/q4_onnx" >/dev/null
+"$ledge" run "$tmp/q4.ledge" --input image="$exdir/sample_0.npy" --output-dir "$tmp/q4_ledge" >/dev/null
+check "int4 artifact = int4 onnx" cmp -s "$tmp/q4_onnx/logits.npy" "$tmp/q4_ledge/logits.npy"
+for r in "$runner" "$static_runner"; do
+  [ -n "$r" ] || continue
+  "$r" "$tmp/q4.ledge" --input image="$exdir/sample_0.npy" --output-dir "$tmp/q4_$(basename "$r")" \
+    >/dev/null
+  check "$(basename "$r") runs the int4 artifact" \
+    cmp -s "$tmp/q4_onnx/logits.npy" "$tmp/q4_$(basename "$r")/logits.npy"
+done
+"$ledge" evaluate "$tmp/q4.ledge" --images "$images" --labels "$labels" --limit 1000 >"$tmp/eval_q4.txt"
+"$ledge" evaluate "$example" --images "$images" --labels "$labels" --limit 1000 >"$tmp/eval_f.txt"
+check "int4 loses at most 1 point on 1000 test images" /usr/bin/python3 -c "
+import re
+acc = lambda f: float(re.search(r'top-1 accuracy: ([0-9.]+)%', open(f).read()).group(1))
+assert acc('$tmp/eval_q4.txt') >= acc('$tmp/eval_f.txt') - 1.0, (acc('$tmp/eval_q4.txt'), acc('$tmp/eval_f.txt'))"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

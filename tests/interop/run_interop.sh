@@ -156,19 +156,40 @@ qdq_check() {  # qdq_check NAME MODEL CALIBRATION INPUT_SPEC
     "$py" "$here/compare.py" --model "$q" --name "$name.qdq" --rtol 0.02 --atol 0.1 \
       --ort "$out/$name.qdq/ort" --ledge "$out/$name.qdq/ledge"
 }
+# Weight-only int4 (`ledge quantize --weights int4`): the Gemm/MatMul layers become
+# com.microsoft MatMulNBits, which ONNX Runtime runs too; both dequantize the same codes, so
+# only float rounding separates them.
+int4_check() {  # int4_check NAME MODEL INPUT_SPEC
+  local name="$1" model="$2" spec="$3"
+  local q="$out/$name.int4/model.onnx"
+  mkdir -p "$out/$name.int4"
+  if ! "$ledge" quantize "$model" --weights int4 -o "$q" >"$out/$name.int4.log" 2>&1; then
+    echo "$name.int4  FAIL  ledge quantize: $(tail -1 "$out/$name.int4.log")"
+    return 1
+  fi
+  node "$ort_dir/run.js" "$q" "$out/$name.int4/ort" "$spec" >"$out/$name.int4.ort.log" 2>&1 &&
+    "$ledge" run "$q" --input "$spec" --output-dir "$out/$name.int4/ledge" \
+      >"$out/$name.int4.ledge.log" 2>&1 &&
+    "$py" "$here/compare.py" --model "$q" --name "$name.int4" --rtol 1e-3 --atol 1e-4 \
+      --ort "$out/$name.int4/ort" --ledge "$out/$name.int4/ledge"
+}
 if [ "${INTEROP_QDQ:-1}" != "0" ] && { [ "$only" = ",," ] || [[ "$only" == *",fashion_mnist,"* ]]; }; then
   fm="$root/examples/fashion_mnist"
   if qdq_check fashion_mnist "$fm/model.onnx" /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz \
        "image=$fm/sample_0.npy"; then q_passed=$((q_passed + 1)); else q_failed=$((q_failed + 1)); fi
+  if int4_check fashion_mnist "$fm/model.onnx" "image=$fm/sample_0.npy"; then
+    q_passed=$((q_passed + 1)); else q_failed=$((q_failed + 1)); fi
   for name in resnet18 mobilenet_v2; do
     if qdq_check "$name" "$models/$name.onnx" "$models/$name.input.npy" \
          "input=$models/$name.input.npy"; then q_passed=$((q_passed + 1)); else q_failed=$((q_failed + 1)); fi
+    if int4_check "$name" "$models/$name.onnx" "input=$models/$name.input.npy"; then
+      q_passed=$((q_passed + 1)); else q_failed=$((q_failed + 1)); fi
   done
 fi
 
 echo "interop: $passed passed, $failed failed"
 [ "${INTEROP_QDQ:-1}" = "0" ] ||
-  echo "interop quantized (ONNX Runtime vs ledge on ledge's QDQ models): $q_passed passed, $q_failed failed"
+  echo "interop quantized (ONNX Runtime vs ledge on ledge's QDQ and int4 models): $q_passed passed, $q_failed failed"
 [ "${INTEROP_OPTIMIZE:-1}" = "0" ] ||
   echo "interop optimized (ONNX Runtime, optimized vs original): $opt_passed passed, $opt_failed failed"
 [ "$failed" -eq 0 ] && [ "$opt_failed" -eq 0 ] && [ "$q_failed" -eq 0 ]

@@ -1,6 +1,8 @@
 // ledge quantize MODEL --calibration DATA -o OUT.onnx [--labels LABELS] [--balance-classes]
-//                (or -o OUT.ledge) [--samples N] [--method minmax|percentile|entropy|mse] [--percentile P]
-//                [--per-channel|--per-tensor] [--weights int8] [--activations uint8|int8]
+//                (or -o OUT.ledge) [--samples N] [--method minmax|percentile|entropy|mse]
+//                [--percentile P]
+//                [--per-channel|--per-tensor] [--weights int8|int4] [--block-size B]
+//                [--activations uint8|int8]
 //                [--keep-float NODE]... [--input NAME] [--scale S] [--json]
 //                [--max-accuracy-drop X --validation DATA --validation-labels LABELS]
 //
@@ -9,16 +11,19 @@
 // artifact that runs it on integer kernels. With --max-accuracy-drop,
 // measures top-1 accuracy on the validation data and returns the most sensitive layers to
 // float until the loss is within X points (src/quant/mixed_precision.h).
+// With --weights int4: weight-only block-wise int4 for MatMul/Gemm (src/quant/quantize_int4.h),
+// activations stay float, no calibration data needed.
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "data/dataset.h"
 #include "artifact/artifact.h"
+#include "data/dataset.h"
 #include "onnx/export.h"
 #include "quant/calibrate.h"
 #include "quant/mixed_precision.h"
+#include "quant/quantize_int4.h"
 #include "quant/quantize_qdq.h"
 #include "runtime/infer_types.h"
 #include "tools/ledge/commands.h"
@@ -33,7 +38,7 @@ struct QuantizeArgs {
   std::string model, calibration, labels, output, input, scale = "1/255", preprocess;
   std::string method = "minmax", weights = "int8", activations = "uint8";
   double percentile = 99.99;
-  int64_t samples = 1000;
+  int64_t samples = 1000, block_size = 32;
   bool balance = false, per_tensor = false, per_channel = false, json = false;
   std::vector<std::string> keep_float;
   double max_drop = -1;  // < 0: no budget
@@ -66,14 +71,67 @@ Expected<ValueInfo> pick_input(const Model& m, const std::string& name) {
   return inputs[0];
 }
 
+// Writes `m` as QDQ/contrib ONNX, or for OUT.ledge as the artifact a device runs (compiled
+// like `ledge compile` does: QDQ patterns become integer operators on the way).
+Status write_quantized(const Model& m, const QuantizeArgs& a) {
+  if (!ends_with(a.output, ".ledge")) return write_onnx_file(m, a.output);
+  Model compiled = m;
+  if (Status st = prepare_for_artifact(compiled, {}); !st.ok())
+    return std::move(st).error().with_context(a.output);
+  WriteOptions wo;
+  wo.metadata["source"] = std::filesystem::path(a.model).filename().string();
+  wo.metadata["compiler"] = "ledge quantize";
+  return write_artifact(compiled, a.output, wo);
+}
+
+// --weights int4: weight-only, no calibration.
+int quantize_int4(const QuantizeArgs& a) {
+  auto model = load_model(a.model);
+  if (!model) return report(model.error());
+  Int4Options o;
+  o.block_size = a.block_size;
+  o.keep_float.insert(a.keep_float.begin(), a.keep_float.end());
+  auto q = quantize_weights_int4(**model, o);
+  if (!q) return report(q.error());
+  if (q->quantized.empty())
+    return report(invalid_argument(
+        a.model + " has no MatMul or Gemm with constant float weights to quantize to int4"));
+  if (Status st = write_quantized(*q->model, a); !st.ok()) return report(st.error());
+  if (a.json) {
+    nlohmann::ordered_json j;
+    j["model"] = a.model;
+    j["output"] = a.output;
+    j["weights"] = "int4";
+    j["block_size"] = a.block_size;
+    j["quantized_nodes"] = q->quantized;
+    j["float_constant_bytes"] = constant_bytes(**model);
+    j["constant_bytes"] = constant_bytes(*q->model);
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("model:        %s\n", a.model.c_str());
+    std::printf("output:       %s\n", a.output.c_str());
+    std::printf(
+        "quantized:    %zu nodes (MatMul, Gemm) to int4 weights, blocks of %lld, float "
+        "activations\n",
+        q->quantized.size(), static_cast<long long>(a.block_size));
+    std::printf("constants:    %zu bytes (float model: %zu)\n", constant_bytes(*q->model),
+                constant_bytes(**model));
+  }
+  return 0;
+}
+
 int quantize(const QuantizeArgs& a) {
   if (a.per_tensor && a.per_channel)
     return report(invalid_argument("--per-channel and --per-tensor exclude each other"));
+  if (a.weights == "int4") {
+    if (a.max_drop >= 0)
+      return report(unsupported("--max-accuracy-drop is not available with --weights int4"));
+    return quantize_int4(a);
+  }
   if (a.weights != "int8")
-    return report(
-        a.weights == "int4"
-            ? unsupported("--weights int4 is not implemented yet (int8 is)")
-            : invalid_argument("--weights must be int8 or int4, got '" + a.weights + "'"));
+    return report(invalid_argument("--weights must be int8 or int4, got '" + a.weights + "'"));
+  if (a.calibration.empty())
+    return report(invalid_argument("int8 quantization needs --calibration DATA"));
   if (a.activations != "uint8" && a.activations != "int8")
     return report(
         invalid_argument("--activations must be uint8 or int8, got '" + a.activations + "'"));
@@ -161,19 +219,7 @@ int quantize(const QuantizeArgs& a) {
     if (!quantized) return report(quantized.error());
     result = *quantized;
   }
-  if (ends_with(a.output, ".ledge")) {
-    // The artifact a device runs on the integer kernels: the QDQ model compiled like
-    // `ledge compile` does (the QDQ patterns become integer operators on the way).
-    Model compiled = *result;
-    if (Status st = prepare_for_artifact(compiled, {}); !st.ok())
-      return report(std::move(st).error().with_context(a.output));
-    WriteOptions wo;
-    wo.metadata["source"] = std::filesystem::path(a.model).filename().string();
-    wo.metadata["compiler"] = "ledge quantize";
-    if (Status st = write_artifact(compiled, a.output, wo); !st.ok()) return report(st.error());
-  } else if (Status st = write_onnx_file(*result, a.output); !st.ok()) {
-    return report(st.error());
-  }
+  if (Status st = write_quantized(*result, a); !st.ok()) return report(st.error());
 
   const auto nodes = quantizable_nodes(**model);
   const size_t float_count = qopts.keep_float.size() + (mixed ? mixed->kept_float.size() : 0);
@@ -216,9 +262,9 @@ int quantize(const QuantizeArgs& a) {
     std::printf("output:       %s (QDQ ONNX)\n", a.output.c_str());
     std::printf("calibration:  %zu samples of %s, method %s\n", indices.size(),
                 a.calibration.c_str(), range_method_name(*method));
-    std::printf("quantized:    %zu nodes (Conv, Gemm, MatMul, Add), int8 weights %s, %s activations\n",
-                quantized_count, qopts.per_channel ? "per channel" : "per tensor",
-                a.activations.c_str());
+    std::printf(
+        "quantized:    %zu nodes (Conv, Gemm, MatMul, Add), int8 weights %s, %s activations\n",
+        quantized_count, qopts.per_channel ? "per channel" : "per tensor", a.activations.c_str());
     if (!a.keep_float.empty()) std::printf("kept float:   %zu nodes\n", a.keep_float.size());
     std::printf("constants:    %zu bytes (float model: %zu)\n", constant_bytes(*result),
                 constant_bytes(**model));
@@ -243,17 +289,20 @@ int quantize(const QuantizeArgs& a) {
 
 void add_quantize_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<QuantizeArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "quantize", "Post-training int8 quantization with calibration; writes a QDQ ONNX model");
+  CLI::App* cmd = app.add_subcommand("quantize",
+                                     "Post-training quantization: int8 with calibration, or "
+                                     "weight-only int4; writes ONNX or .ledge");
   cmd->add_option("model", a->model, "float ONNX model")->required();
   cmd->add_option("--calibration", a->calibration,
                   "calibration data: IDX, .npy, .pb, or a folder of .npy/.pb files or of "
-                  "images (PNG, JPEG; flat or one subfolder per class)")
-      ->required();
+                  "images (PNG, JPEG; flat or one subfolder per class); not needed for "
+                  "--weights int4");
   cmd->add_option("--preprocess", a->preprocess,
                   "for images: resize=S|WxH,crop=S|WxH,channels=rgb|bgr|gray,layout=nchw|nhwc,"
                   "scale=1/255,mean=a/b/c,std=a/b/c (docs/data.md)");
-  cmd->add_option("-o,--output", a->output, "QDQ ONNX model (.onnx) or int8 artifact (.ledge) to write")->required();
+  cmd->add_option("-o,--output", a->output,
+                  "QDQ ONNX model (.onnx) or int8 artifact (.ledge) to write")
+      ->required();
   cmd->add_option("--labels", a->labels, "class labels of the calibration data (IDX, .npy, .txt)");
   cmd->add_flag("--balance-classes", a->balance,
                 "calibrate on a class-balanced subset (needs --labels)");
@@ -262,7 +311,10 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--percentile", a->percentile, "for --method percentile (default 99.99)");
   cmd->add_flag("--per-channel", a->per_channel, "one weight scale per output channel (default)");
   cmd->add_flag("--per-tensor", a->per_tensor, "one weight scale per tensor");
-  cmd->add_option("--weights", a->weights, "int8 (default)");
+  cmd->add_option("--weights", a->weights,
+                  "int8 (default; weights and activations) or int4 (weight-only, block-wise, "
+                  "MatMul/Gemm)");
+  cmd->add_option("--block-size", a->block_size, "int4: weights per scale (default 32)");
   cmd->add_option("--activations", a->activations, "uint8 (default) or int8");
   cmd->add_option("--keep-float", a->keep_float, "leave this node in float; repeatable");
   cmd->add_option("--input", a->input, "the model input the data feed (when it has several)");
