@@ -164,7 +164,9 @@ check "a model agrees with itself" grep -q '^agreement   100.00% (0 predictions 
 [ "$full" = "1" ] && check "mixed precision meets its budget" /usr/bin/python3 -c "
 import json; m = json.load(open('$tmp/mp.json'))['mixed_precision']
 assert m['within_budget'] and m['final_accuracy'] >= m['float_accuracy'] - 1e-9, m
-assert len(m['sensitivity']) == 4 and m['sensitivity'][0]['relative_error'] >= m['sensitivity'][-1]['relative_error']"
+assert len(m['sensitivity']) == 4 and m['sensitivity'][0]['relative_error'] >= m['sensitivity'][-1]['relative_error']
+assert all(m['latency_ms'][k] > 0 for k in ('float', 'all_int8', 'result')), m['latency_ms']
+b = m['constant_bytes']; assert b['all_int8'] < b['result'] <= b['float'] + 4 * 29066, b"
 expect_error "quantize budget without validation data" 2 "$ledge" quantize "$example" \
   --calibration "$train" --max-accuracy-drop 0.1 -o "$tmp/x.onnx"
 expect_error "quantize int4 bad block size" 2 "$ledge" quantize "$example" --weights int4 \

@@ -13,6 +13,8 @@
 // float until the loss is within X points (src/quant/mixed_precision.h).
 // With --weights int4: weight-only block-wise int4 for MatMul/Gemm (src/quant/quantize_int4.h),
 // activations stay float, no calibration data needed.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -26,6 +28,7 @@
 #include "quant/quantize_int4.h"
 #include "quant/quantize_qdq.h"
 #include "runtime/infer_types.h"
+#include "runtime/session.h"
 #include "tools/ledge/commands.h"
 #include "tools/ledge/common.h"
 #include "tools/ledge/prepare_artifact.h"
@@ -69,6 +72,46 @@ Expected<ValueInfo> pick_input(const Model& m, const std::string& name) {
     return invalid_argument("the model has " + std::to_string(inputs.size()) +
                             " inputs; choose the one the data feed with --input");
   return inputs[0];
+}
+
+// Median latency in ms of `m` on one sample: what keeping layers in float costs (one
+// thread, optimized session, so quantized layers run on the integer kernels).
+Expected<double> median_latency_ms(const Model& m, const std::string& input, const Tensor& x,
+                                   int runs = 30) {
+  SessionOptions o;
+  o.shape_overrides[input] = x.shape();
+  LEDGE_ASSIGN(auto session, Session::create(std::make_shared<Model>(m), o));
+  const std::map<std::string, Tensor> feeds{{input, x}};
+  LEDGE_TRY(session->run(feeds).status());  // warm-up: first-run costs are not latency
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    LEDGE_TRY(session->run(feeds).status());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::nth_element(ms.begin(), ms.begin() + runs / 2, ms.end());
+  return ms[static_cast<size_t>(runs / 2)];
+}
+
+// What mixed precision costs: latency and constant bytes of the float, the all-int8 and the
+// resulting model.
+struct MixedCost {
+  double float_ms = 0, int8_ms = 0, result_ms = 0;
+  size_t int8_bytes = 0;
+};
+
+Expected<MixedCost> mixed_cost(const Model& float_model, const Model& result,
+                               const std::map<std::string, Range>& ranges,
+                               const QuantizeOptions& qopts, const std::string& input,
+                               const Tensor& x) {
+  MixedCost c;
+  LEDGE_ASSIGN(auto all_int8, quantize_qdq(float_model, ranges, qopts));
+  c.int8_bytes = constant_bytes(*all_int8);
+  LEDGE_ASSIGN(c.float_ms, median_latency_ms(float_model, input, x));
+  LEDGE_ASSIGN(c.int8_ms, median_latency_ms(*all_int8, input, x));
+  LEDGE_ASSIGN(c.result_ms, median_latency_ms(result, input, x));
+  return c;
 }
 
 // Writes `m` as QDQ/contrib ONNX, or for OUT.ledge as the artifact a device runs (compiled
@@ -192,6 +235,7 @@ int quantize(const QuantizeArgs& a) {
   if (!ranges) return report(std::move(ranges).error().with_context("calibration"));
   std::shared_ptr<Model> result;
   std::optional<MixedPrecisionResult> mixed;
+  MixedCost cost;
   if (a.max_drop >= 0) {
     if (a.validation.empty())
       return report(invalid_argument("--max-accuracy-drop needs --validation DATA"));
@@ -214,6 +258,11 @@ int quantize(const QuantizeArgs& a) {
     if (!m) return report(std::move(m).error().with_context("mixed precision"));
     mixed = std::move(*m);
     result = mixed->model;
+    auto x = vdata->sample(0);
+    if (!x) return report(x.error());
+    auto c = mixed_cost(**model, *result, *ranges, qopts, input->name, *x);
+    if (!c) return report(std::move(c).error().with_context("mixed precision latency"));
+    cost = *c;
   } else {
     auto quantized = quantize_qdq(**model, *ranges, qopts);
     if (!quantized) return report(quantized.error());
@@ -247,6 +296,11 @@ int quantize(const QuantizeArgs& a) {
       m["final_accuracy"] = mixed->final_accuracy;
       m["within_budget"] = mixed->within_budget;
       m["returned_to_float"] = mixed->kept_float;
+      m["latency_ms"] = {
+          {"float", cost.float_ms}, {"all_int8", cost.int8_ms}, {"result", cost.result_ms}};
+      m["constant_bytes"] = {{"float", constant_bytes(**model)},
+                             {"all_int8", cost.int8_bytes},
+                             {"result", constant_bytes(*result)}};
       nlohmann::ordered_json sens = nlohmann::ordered_json::array();
       for (const auto& s : mixed->sensitivity)
         sens.push_back({{"node", s.node}, {"relative_error", s.relative_error}});
@@ -273,6 +327,10 @@ int quantize(const QuantizeArgs& a) {
           "accuracy:     float %.2f%%, all int8 %.2f%%, result %.2f%% (budget: %.2f points)\n",
           mixed->float_accuracy, mixed->all_int8_accuracy, mixed->final_accuracy, a.max_drop);
       for (const auto& n : mixed->kept_float) std::printf("back to float: %s\n", n.c_str());
+      std::printf(
+          "cost:         %.3f ms (all int8 %.3f ms, float %.3f ms; one thread, median "
+          "of 30), %zu constant bytes (all int8 %zu)\n",
+          cost.result_ms, cost.int8_ms, cost.float_ms, constant_bytes(*result), cost.int8_bytes);
       if (!mixed->within_budget)
         std::printf("note:         not within budget even with every layer in float\n");
     }
