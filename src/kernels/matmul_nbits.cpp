@@ -9,10 +9,13 @@
 // Expanding into a K-float scratch row (in L1) and then a dot product per row of A keeps
 // both loops simple vector code; the weights are read once per run. The reference operator
 // (src/ops/matmul_nbits.cpp) accumulates in double; this one in float, in a different order.
+// With accuracy_level 4 the integer kernel (matmul_nbits_q8.h) runs instead where the CPU
+// has one.
 #include <algorithm>
 #include <cstring>
 
 #include "kernels/fast_kernel.h"
+#include "kernels/matmul_nbits_q8.h"
 #include "ops/matmul_nbits_layout.h"
 
 #if defined(__x86_64__)
@@ -214,6 +217,11 @@ Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
     }
   std::vector<float> bv;
   if (bias) bv.assign(bias->data<float>(), bias->data<float>() + N);
+  // accuracy_level 4 allows int8 arithmetic on A (ONNX Runtime's meaning too).
+  if (c.attr_int("accuracy_level", 0) == 4) {
+    Int4KernelWeights w{*codes, s, offsets, bv, M, N, K, block};
+    if (auto q8 = make_int4_q8_kernel(std::move(w), c.pool())) return q8;
+  }
   return std::unique_ptr<PreparedKernel>(new Int4MatMul(*codes, std::move(s), std::move(offsets),
                                                         std::move(bv), M, N, K, block, c.pool()));
 }

@@ -166,6 +166,7 @@ Expected<Int4Result> quantize_weights_int4(const Model& model, const Int4Options
     q4.attributes["N"] = p.N;
     q4.attributes["bits"] = kBits;
     q4.attributes["block_size"] = bs;
+    q4.attributes["accuracy_level"] = int64_t{options.int8_compute ? 4 : 0};
     result.quantized.push_back(n.name);
     n = std::move(q4);
   }

@@ -26,6 +26,10 @@ namespace ledge {
 struct Int4Options {
   int64_t block_size = 32;           // a power of two, at least 16
   std::set<std::string> keep_float;  // node names to leave as they are
+  // Allow int8 arithmetic on the activations (MatMulNBits' accuracy_level 4): each block of
+  // A is rounded to int8 at run time and integer dot products do the work, several times
+  // faster than float; false keeps float arithmetic (accuracy_level 0).
+  bool int8_compute = true;
 };
 
 struct Int4Result {

@@ -5,9 +5,11 @@
 
 #include <cmath>
 
+#include "kernels/matmul_nbits_q8.h"
 #include "model_builder.h"
 #include "ops/matmul_nbits_layout.h"
 #include "quant/quantize_int4.h"
+#include "runtime/thread_pool.h"
 
 namespace ledge {
 namespace {
@@ -178,6 +180,64 @@ TEST(Int4, FastKernelMatchesReferenceOnRandomShapes) {
     auto got = (*fast)->run(feeds);
     ASSERT_TRUE(got.ok()) << got.error().message();
     testing::expect_same_outputs(want, *got, 1e-4, 1e-4);
+  }
+}
+
+// The integer kernel rounds A to int8 per block: each element of A moves by at most
+// a_scale / 2, so each output by at most sum_k |W[n, k]| * a_scale(k) / 2.
+TEST(Int4, IntegerKernelWithinTheRoundingOfA) {
+  struct Case {
+    int64_t M, K, N, block;
+  };
+  const Case cases[] = {{1, 32, 3, 32},    {1, 96, 17, 32},  {3, 200, 9, 32}, {2, 512, 5, 64},
+                        {1, 1024, 4, 128}, {2, 768, 3, 256}, {1, 40, 2, 32}};
+  const Int4Q8Path paths[] = {Int4Q8Path::kVnni512, Int4Q8Path::kAvx2, Int4Q8Path::kPortable};
+  ThreadPool pool(2);
+  for (const Case& c : cases) {
+    Tensor w = random_tensor(DType::kFloat32, {c.N, c.K}, 41);
+    const Int4Weights q = quantize_int4_rows(w.data<float>(), c.N, c.K, c.block);
+    const std::vector<float> d = dequantize(q, c.N, c.K, c.block);
+    Tensor a = random_tensor(DType::kFloat32, {c.M, c.K}, 42);
+    a.data<float>()[0] = 3.f;  // one large value coarsens its block only
+    const int64_t k_blocks = nbits::blocks(c.K, c.block), zp_row = (k_blocks + 1) / 2;
+    Int4KernelWeights kw;
+    kw.codes = q.codes;
+    kw.scales.assign(q.scales.data<float>(), q.scales.data<float>() + c.N * k_blocks);
+    for (int64_t n = 0; n < c.N; ++n)
+      for (int64_t b = 0; b < k_blocks; ++b)
+        kw.offsets.push_back(
+            -static_cast<float>(nbits::code_at(q.zero_points.data<uint8_t>() + n * zp_row, b, 4)) *
+            kw.scales[static_cast<size_t>(n * k_blocks + b)]);
+    for (int64_t n = 0; n < c.N; ++n) kw.bias.push_back(0.25f * static_cast<float>(n));
+    kw.M = c.M, kw.N = c.N, kw.K = c.K, kw.block = c.block;
+    for (Int4Q8Path path : paths) {
+      auto kernel = make_int4_q8_kernel(kw, pool, path);
+      if (!kernel) continue;  // not on this CPU
+      SCOPED_TRACE(::testing::Message() << "M=" << c.M << " K=" << c.K << " N=" << c.N
+                                        << " block=" << c.block << " path=" << int(path));
+      std::vector<uint8_t> ws(kernel->workspace_bytes() + 64);
+      kernel->set_workspace(ws.data() + (64 - reinterpret_cast<uintptr_t>(ws.data()) % 64) % 64);
+      Tensor y = *Tensor::make(DType::kFloat32, {c.M, c.N});
+      const Tensor* in[] = {&a};
+      Tensor* out[] = {&y};
+      ASSERT_TRUE(kernel->run(in, out).ok());
+      for (int64_t m = 0; m < c.M; ++m)
+        for (int64_t n = 0; n < c.N; ++n) {
+          double want = kw.bias[static_cast<size_t>(n)], bound = 0;
+          for (int64_t k = 0; k < c.K; ++k) {
+            const int64_t k0 = k / c.block * c.block;
+            float amax = 0;
+            for (int64_t j = k0; j < std::min(c.K, k0 + c.block); ++j)
+              amax = std::max(amax, std::fabs(a.data<float>()[m * c.K + j]));
+            const double wk = d[static_cast<size_t>(n * c.K + k)];
+            want += wk * a.data<float>()[m * c.K + k];
+            bound += std::fabs(wk) * amax / 127 / 2;
+          }
+          EXPECT_NEAR(y.data<float>()[m * c.N + n], want,
+                      bound * 1.01 + 1e-4 * (1 + std::fabs(want)))
+              << "m=" << m << " n=" << n;
+        }
+    }
   }
 }
 

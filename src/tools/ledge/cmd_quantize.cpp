@@ -2,6 +2,7 @@
 //                (or -o OUT.ledge) [--samples N] [--method minmax|percentile|entropy|mse]
 //                [--percentile P]
 //                [--per-channel|--per-tensor] [--weights int8|int4] [--block-size B]
+//                [--int4-compute int8|float]
 //                [--activations uint8|int8]
 //                [--keep-float NODE]... [--input NAME] [--scale S] [--json]
 //                [--max-accuracy-drop X --validation DATA --validation-labels LABELS]
@@ -39,7 +40,7 @@ namespace {
 
 struct QuantizeArgs {
   std::string model, calibration, labels, output, input, scale = "1/255", preprocess;
-  std::string method = "minmax", weights = "int8", activations = "uint8";
+  std::string method = "minmax", weights = "int8", activations = "uint8", int4_compute = "int8";
   double percentile = 99.99;
   int64_t samples = 1000, block_size = 32;
   bool balance = false, per_tensor = false, per_channel = false, json = false;
@@ -133,6 +134,10 @@ int quantize_int4(const QuantizeArgs& a) {
   if (!model) return report(model.error());
   Int4Options o;
   o.block_size = a.block_size;
+  if (a.int4_compute != "int8" && a.int4_compute != "float")
+    return report(
+        invalid_argument("--int4-compute must be int8 or float, got '" + a.int4_compute + "'"));
+  o.int8_compute = a.int4_compute == "int8";
   o.keep_float.insert(a.keep_float.begin(), a.keep_float.end());
   auto q = quantize_weights_int4(**model, o);
   if (!q) return report(q.error());
@@ -373,6 +378,9 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
                   "int8 (default; weights and activations) or int4 (weight-only, block-wise, "
                   "MatMul/Gemm)");
   cmd->add_option("--block-size", a->block_size, "int4: weights per scale (default 32)");
+  cmd->add_option("--int4-compute", a->int4_compute,
+                  "int4: int8 (default: activations rounded to int8 per block, integer dot "
+                  "products) or float");
   cmd->add_option("--activations", a->activations, "uint8 (default) or int8");
   cmd->add_option("--keep-float", a->keep_float, "leave this node in float; repeatable");
   cmd->add_option("--input", a->input, "the model input the data feed (when it has several)");
