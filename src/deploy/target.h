@@ -18,7 +18,7 @@ namespace ledge::deploy {
 // The version of this runtime (the project version, 0.1.0).
 inline constexpr const char* kRuntimeVersion = LEDGE_VERSION;
 
-// The features this build knows how to detect, for this architecture.
+// The feature names bundles may require (x86-64 and aarch64 alike).
 const std::vector<std::string>& known_cpu_features();
 // The known features this CPU has.
 std::vector<std::string> detect_cpu_features();
