@@ -27,9 +27,12 @@ ledge::deploy::TrustRoot fuzz_root() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ledge::deploy;
   static const TrustRoot root = fuzz_root();
-  VerifyPolicy policy;  // never expired, nothing installed, every feature, this runtime
-  policy.cpu_features = known_cpu_features();
-  policy.runtime_version = kRuntimeVersion;
+  static const VerifyPolicy policy = [] {
+    VerifyPolicy p;  // never expired, nothing installed, every feature, this runtime
+    p.now = 0;
+    p.cpu_features = known_cpu_features();
+    return p;
+  }();
 
   MemorySource src(data, size);
   (void)verify_bundle_source(src, root, policy);

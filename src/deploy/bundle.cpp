@@ -135,9 +135,6 @@ VerifyPolicy VerifyPolicy::for_this_device(uint64_t installed_version,
                                            uint64_t min_delegation_version) {
   VerifyPolicy p;
   p.installed_version = installed_version;
-  p.now = static_cast<int64_t>(std::time(nullptr));
-  p.cpu_features = detect_cpu_features();
-  p.runtime_version = kRuntimeVersion;
   p.min_delegation_version = min_delegation_version;
   return p;
 }

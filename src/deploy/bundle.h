@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@
 #include "deploy/bundle_format.h"
 #include "deploy/keys.h"
 #include "deploy/manifest.h"
+#include "deploy/target.h"
 
 namespace ledge::deploy {
 
@@ -33,14 +35,15 @@ struct TrustRoot {
   PublicKey key;
 };
 
+// What this device accepts. The defaults are this device now: the clock at construction, the
+// detected CPU features, this runtime's version; nothing installed, no delegation seen.
 struct VerifyPolicy {
-  uint64_t installed_version = 0;         // the bundle's version must be greater
-  int64_t now = 0;                        // Unix seconds; bundle and delegation must expire later
-  std::vector<std::string> cpu_features;  // of this machine (target.h names)
-  std::string runtime_version = "0.0.0";  // of this runtime
-  uint64_t min_delegation_version = 0;    // the highest delegation version already accepted
+  uint64_t installed_version = 0;                          // the bundle's version must be greater
+  int64_t now = static_cast<int64_t>(std::time(nullptr));  // bundle, delegation expire later
+  std::vector<std::string> cpu_features = detect_cpu_features();  // target.h names
+  std::string runtime_version = kRuntimeVersion;
+  uint64_t min_delegation_version = 0;  // the highest delegation version already accepted
 
-  // The clock, detected CPU features and this runtime's version.
   static VerifyPolicy for_this_device(uint64_t installed_version, uint64_t min_delegation_version);
 };
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #if defined(__aarch64__)
 #include <asm/hwcap.h>
 #include <sys/auxv.h>
@@ -52,14 +55,16 @@ std::vector<std::string> detect_cpu_features() {
   if (__builtin_cpu_supports("avx")) have.push_back("avx");
   if (__builtin_cpu_supports("avx2")) have.push_back("avx2");
   if (__builtin_cpu_supports("fma")) have.push_back("fma");
-  if (__builtin_cpu_supports("f16c")) have.push_back("f16c");
+  // f16c and avx_vnni by CPUID: not every compiler's __builtin_cpu_supports knows them. Both
+  // use the AVX register state, so they count only where the OS enabled AVX.
+  const bool avx = __builtin_cpu_supports("avx");
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (avx && __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29))) have.push_back("f16c");
   if (__builtin_cpu_supports("avx512f")) have.push_back("avx512f");
   if (__builtin_cpu_supports("avx512bw")) have.push_back("avx512bw");
   if (__builtin_cpu_supports("avx512vl")) have.push_back("avx512vl");
   if (__builtin_cpu_supports("avx512vnni")) have.push_back("avx512_vnni");
-#if defined(__clang__) || __GNUC__ >= 12
-  if (__builtin_cpu_supports("avxvnni")) have.push_back("avx_vnni");
-#endif
+  if (avx && __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4))) have.push_back("avx_vnni");
 #elif defined(__aarch64__)
   const unsigned long hw = getauxval(AT_HWCAP);
   if (hw & HWCAP_ASIMD) have.push_back("asimd");

@@ -99,6 +99,23 @@ TEST(Target, VersionsCompareNumerically) {
   }
 }
 
+#if defined(__x86_64__) && defined(__linux__)
+TEST(Target, DetectedFeaturesAgreeWithProcCpuinfo) {
+  auto info = read_file("/proc/cpuinfo", size_t{16} << 20);
+  if (!info) GTEST_SKIP() << "no /proc/cpuinfo";
+  const size_t flags = info->find("\nflags");
+  ASSERT_NE(flags, std::string::npos);
+  const std::string line = info->substr(flags, info->find('\n', flags + 1) - flags) + " ";
+  const auto have = detect_cpu_features();
+  for (const auto& f : known_cpu_features()) {
+    if (f == "asimd" || f == "asimddp") continue;
+    const bool listed = line.find(" " + f + " ") != std::string::npos;
+    const bool detected = std::find(have.begin(), have.end(), f) != have.end();
+    EXPECT_EQ(listed, detected) << f;
+  }
+}
+#endif
+
 TEST(GoldenDir, ReadsCasesByName) {
   TempDir dir;
   const Tensor t = Tensor::from_vector<float>({1, 2, 3}, {3});
