@@ -22,7 +22,7 @@ class ByteSource {
  public:
   virtual ~ByteSource() = default;
   virtual uint64_t size() const = 0;
-  // Reads exactly n bytes at offset; fails (a kTruncated-style error) past the end.
+  // Reads exactly n bytes at offset; past the end, a kMalformed rejection ("truncated").
   virtual Status read(uint64_t offset, void* dst, size_t n) const = 0;
 };
 
