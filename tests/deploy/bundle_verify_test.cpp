@@ -232,6 +232,17 @@ TEST_F(BundleVerify, ExtractWritesEveryFileAndChecksAgain) {
   EXPECT_FALSE(std::filesystem::exists(out2 + "/model.ledge.partial"));
 }
 
+TEST_F(BundleVerify, ExtractRefusesAManifestNamingAPathOutsideTheFolder) {
+  const std::string path = dir.file("x.bundle");
+  ASSERT_TRUE(create_bundle(fleet.spec(), path));
+  Manifest m;  // not from verify_bundle: a caller's own, wrong, manifest
+  m.sha256["../escaped"] = std::string(64, '0');
+  Status st = extract_bundle(path, m, dir.file("slot"));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(rejection_of(st.error()), Rejection::kMalformed);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("escaped")));
+}
+
 TEST_F(BundleVerify, MissingBundleIsAnIoErrorNotARejection) {
   auto m = verify_bundle(dir.file("none.bundle"), fleet.trust(), Fleet::policy());
   ASSERT_FALSE(m.ok());
