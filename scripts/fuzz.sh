@@ -3,7 +3,8 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 60)
 # Seeds: the ONNX backend test models and tensors, plus the bundled example (also compiled
 # to .ledge artifacts, with a few models that have subgraphs), and small PNG and JPEG pictures
-# (fuzz/seeds/image).
+# (fuzz/seeds/image), and signed bundles of a small model made with the fuzzing keys
+# (fuzz/seeds/bundle_keys).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -13,10 +14,10 @@ CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDe
   -DLEDGE_FUZZ=ON -DLEDGE_SANITIZE=ON -DLEDGE_TESTS=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target model_loader_fuzzer tensor_file_fuzzer \
-  artifact_fuzzer image_decoder_fuzzer ledge
+  artifact_fuzzer image_decoder_fuzzer bundle_fuzzer ledge
 
 corpus=build-fuzz/corpus
-mkdir -p "$corpus/model" "$corpus/tensor" "$corpus/artifact" "$corpus/image"
+mkdir -p "$corpus/model" "$corpus/tensor" "$corpus/artifact" "$corpus/image" "$corpus/bundle"
 [ -z "$(ls -A "$corpus/image")" ] && cp fuzz/seeds/image/* "$corpus/image/"
 if [ -z "$(ls -A "$corpus/artifact")" ]; then
   cp tests/fuzz_regressions/*.ledge "$corpus/artifact/"
@@ -39,7 +40,28 @@ if [ -z "$(ls -A "$corpus/model")" ]; then
   printf '\0\0\x08\x01\0\0\0\x02\x07\x01' | gzip -9 >"$corpus/tensor/seed_idx1.gz"
 fi
 
-for target in model_loader_fuzzer tensor_file_fuzzer artifact_fuzzer image_decoder_fuzzer; do
+if [ -z "$(ls -A "$corpus/bundle")" ]; then
+  keys=fuzz/seeds/bundle_keys work=build-fuzz/bundle_seed
+  rm -rf "$work" && mkdir -p "$work/golden"
+  relu="$data/node/test_relu"
+  ./build-fuzz/ledge compile "$relu/model.onnx" -o "$work/relu.ledge" >/dev/null
+  ./build-fuzz/ledge run "$work/relu.ledge" --output-dir "$work/out" --format npy \
+    --input x="$relu/test_data_set_0/input_0.pb" >/dev/null
+  # relu(y) = y for y = relu(x): one output serves as a golden input and its expected output.
+  cp "$work/out/y.npy" "$work/golden/case0.input.x.npy"
+  cp "$work/out/y.npy" "$work/golden/case0.output.y.npy"
+  ./build-fuzz/ledge bundle delegate --root $keys/root.key --key $keys/signer.pub --key $keys/root.pub \
+    --version 1 --expires @4000000000 -o "$work/d1.json" >/dev/null
+  ./build-fuzz/ledge bundle delegate --root $keys/root.key --key $keys/signer.pub --key $keys/root.pub \
+    --threshold 2 --version 2 --expires @4000000000 -o "$work/d2.json" >/dev/null
+  common=(--model "$work/relu.ledge" --golden "$work/golden" --version 2 --expires @4000000000)
+  ./build-fuzz/ledge bundle create "${common[@]}" --key $keys/signer.key --delegation "$work/d1.json" \
+    --cpu-features sse4_2 -o "$corpus/bundle/seed_1" >/dev/null
+  ./build-fuzz/ledge bundle create "${common[@]}" --key $keys/signer.key --key $keys/root.key \
+    --delegation "$work/d2.json" --latency-budget-ms 5 -o "$corpus/bundle/seed_2" >/dev/null
+fi
+
+for target in model_loader_fuzzer tensor_file_fuzzer artifact_fuzzer image_decoder_fuzzer bundle_fuzzer; do
   dir="$corpus/${target%%_fuzzer}"
   dir="${dir/model_loader/model}"; dir="${dir/tensor_file/tensor}"; dir="${dir/image_decoder/image}"
   echo "fuzzing $target for ${seconds}s"

@@ -31,6 +31,13 @@ struct Manifest {
   std::map<std::string, std::string> sha256;  // file name -> hex digest, every file
   std::vector<GoldenVector> golden;
   double latency_budget_ms = 0;  // health check: median golden run time; 0 = none
+
+  // Filled by verify_bundle (bundle.h), not part of the signed JSON: the version of the
+  // delegation that vouched for the signers (the agent keeps the highest it has installed and
+  // passes it back as VerifyPolicy::min_delegation_version), and the key ids whose valid
+  // signatures counted.
+  uint64_t delegation_version = 0;
+  std::vector<std::string> signed_by;
 };
 
 }  // namespace ledge::deploy

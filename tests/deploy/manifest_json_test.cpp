@@ -1,0 +1,31 @@
+// The manifest's canonical JSON.
+#include "deploy/manifest_json.h"
+
+#include <gtest/gtest.h>
+
+#include "bundle_test_util.h"
+
+namespace ledge::deploy {
+namespace {
+
+TEST(ManifestJson, RoundTripsAndRefusesOtherSpellings) {
+  testing::Fleet fleet;
+  Manifest m = fleet.spec().manifest;
+  m.sha256 = {{"model.ledge", std::string(64, 'a')},
+              {"case0.input.image.npy", std::string(64, 'b')},
+              {"case0.output.logits.npy", std::string(64, 'c')}};
+  m.latency_budget_ms = 12.5;
+  const std::string text = manifest_to_json(m);
+  auto back = manifest_from_json(text);
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(manifest_to_json(*back), text);
+  EXPECT_EQ(back->latency_budget_ms, 12.5);
+  EXPECT_EQ(back->golden[0].inputs.at("image"), "case0.input.image.npy");
+  EXPECT_FALSE(manifest_from_json(text + " ").ok());  // not canonical
+  std::string no_model = text;
+  no_model.replace(no_model.find("\"model\":\"model.ledge\""), 21, "\"model\":\"other.ledge\"");
+  EXPECT_FALSE(manifest_from_json(no_model).ok());
+}
+
+}  // namespace
+}  // namespace ledge::deploy
