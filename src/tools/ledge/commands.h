@@ -16,5 +16,6 @@ void add_optimize_command(CLI::App& app, int& exit_code);
 void add_compile_command(CLI::App& app, int& exit_code);
 void add_quantize_command(CLI::App& app, int& exit_code);
 void add_validate_command(CLI::App& app, int& exit_code);
+void add_telemetry_command(CLI::App& app, int& exit_code);
 
 }  // namespace ledge::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   ledge::cli::add_compile_command(app, exit_code);
   ledge::cli::add_quantize_command(app, exit_code);
   ledge::cli::add_validate_command(app, exit_code);
+  ledge::cli::add_telemetry_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
