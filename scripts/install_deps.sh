@@ -13,6 +13,8 @@ packages=(
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libflatbuffers-dev flatbuffers-compiler
   # device side: signatures, the durable queue, MQTT uplink (and the broker its tests start)
   libsodium-dev libsqlite3-dev libmosquitto-dev mosquitto pkg-config
+  # the telemetry CLI test subscribes with mosquitto_sub
+  mosquitto-clients
   # data: images as data sets (PNG and JPEG decoding)
   libpng-dev libjpeg-dev
   # data: ONNX backend tests and the Fashion-MNIST dataset

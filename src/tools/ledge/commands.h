@@ -18,5 +18,6 @@ void add_quantize_command(CLI::App& app, int& exit_code);
 void add_validate_command(CLI::App& app, int& exit_code);
 void add_keygen_command(CLI::App& app, int& exit_code);
 void add_bundle_command(CLI::App& app, int& exit_code);
+void add_telemetry_command(CLI::App& app, int& exit_code);
 
 }  // namespace ledge::cli
