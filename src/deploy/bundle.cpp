@@ -10,6 +10,7 @@
 
 #include "core/file.h"
 #include "deploy/delegation.h"
+#include "deploy/durable_file.h"
 #include "deploy/manifest_json.h"
 #include "deploy/rejection.h"
 #include "deploy/sha256.h"
@@ -84,31 +85,12 @@ Status check_signers(const BundleSpec& spec) {
   return {};
 }
 
-Status write_all(int fd, const char* data, size_t n, const std::string& path) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, data, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return io_error(path + ": write failed: " + std::strerror(errno));
-    data += w;
-    n -= static_cast<size_t>(w);
-  }
-  return {};
-}
-
-Status fsync_dir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error(dir + ": cannot open folder: " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return io_error(dir + ": cannot sync folder: " + std::strerror(errno));
-  return {};
-}
-
 // Writes one bundle file to dir/name through dir/name.partial, checking the hash before the
 // rename so that a file with the wrong contents never appears under its real name.
 Status extract_entry(const ByteSource& src, const BundleEntry& e, const std::string& want,
-                     const std::string& dir) {
+                     const std::string& dir, const Checkpoint& cp) {
   const std::string path = dir + "/" + e.name, tmp = path + ".partial";
+  LEDGE_TRY(pass(cp, "write " + path));
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error(tmp + ": cannot create: " + std::strerror(errno));
   auto got =
@@ -119,9 +101,12 @@ Status extract_entry(const ByteSource& src, const BundleEntry& e, const std::str
   else if (*got != want)
     st = rejection_error(Rejection::kTampered,
                          "file '" + e.name + "' changed since it was verified");
+  else if (Status c = pass(cp, "fsync " + tmp); !c.ok())
+    st = c;
   else if (::fsync(fd) != 0)
     st = io_error(tmp + ": cannot sync: " + std::strerror(errno));
   if (::close(fd) != 0 && st.ok()) st = io_error(tmp + ": close failed");
+  if (st.ok()) st = pass(cp, "rename " + path);
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0)
     st = io_error(path + ": cannot rename: " + std::strerror(errno));
   if (!st.ok()) ::unlink(tmp.c_str());
@@ -215,7 +200,8 @@ Expected<Manifest> verify_bundle(const std::string& bundle_path, const TrustRoot
   return verify_bundle_source(src, root, policy);
 }
 
-Status extract_bundle(const std::string& bundle_path, const Manifest& m, const std::string& dir) {
+Status extract_bundle(const std::string& bundle_path, const Manifest& m, const std::string& dir,
+                      const Checkpoint& checkpoint) {
   LEDGE_ASSIGN(FileSource src, FileSource::open(bundle_path));
   LEDGE_ASSIGN(BundleContents c, read_bundle_contents(src));
   std::error_code ec;
@@ -229,8 +215,9 @@ Status extract_bundle(const std::string& bundle_path, const Manifest& m, const s
     if (!entry)
       return rejection_error(Rejection::kTampered,
                              "file '" + name + "' is missing from the bundle");
-    LEDGE_TRY(extract_entry(src, *entry, digest, dir));
+    LEDGE_TRY(extract_entry(src, *entry, digest, dir, checkpoint));
   }
+  LEDGE_TRY(pass(checkpoint, "fsync " + dir));
   return fsync_dir(dir);
 }
 

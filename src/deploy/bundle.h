@@ -24,6 +24,7 @@
 
 #include "core/status.h"
 #include "deploy/bundle_format.h"
+#include "deploy/checkpoint.h"
 #include "deploy/keys.h"
 #include "deploy/manifest.h"
 #include "deploy/target.h"
@@ -70,6 +71,8 @@ Expected<Manifest> verify_bundle(const std::string& bundle_path, const TrustRoot
 Expected<Manifest> verify_bundle_source(const ByteSource& src, const TrustRoot& root,
                                         const VerifyPolicy& policy);
 
-Status extract_bundle(const std::string& bundle_path, const Manifest& m, const std::string& dir);
+// `checkpoint` is called before every file write, fsync and rename (fault-injection tests).
+Status extract_bundle(const std::string& bundle_path, const Manifest& m, const std::string& dir,
+                      const Checkpoint& checkpoint = {});
 
 }  // namespace ledge::deploy

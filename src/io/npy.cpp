@@ -109,7 +109,7 @@ Expected<Tensor> read_npy(const std::string& path) {
   return t;
 }
 
-Status write_npy(const std::string& path, const Tensor& t) {
+Expected<std::string> serialize_npy(const Tensor& t) {
   const char* descr = nullptr;
   for (const auto& e : kTypes)
     if (e.dtype == t.dtype()) descr = e.descr;
@@ -134,7 +134,12 @@ Status write_npy(const std::string& path, const Tensor& t) {
   out += static_cast<char>((header.size() >> 8) & 0xff);
   out += header;
   out.append(static_cast<const char*>(t.raw()), t.nbytes());
-  return write_file(path, out.data(), out.size());
+  return out;
+}
+
+Status write_npy(const std::string& path, const Tensor& t) {
+  LEDGE_ASSIGN(std::string bytes, serialize_npy(t));
+  return write_file(path, bytes.data(), bytes.size());
 }
 
 }  // namespace ledge
