@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <map>
+#include <utility>
 
 #include "artifact/artifact.h"
 #include "runtime/session.h"
@@ -99,6 +101,11 @@ std::shared_ptr<InferenceService::Served> InferenceService::current() const {
   return current_;
 }
 
+std::vector<double> InferenceService::take_latencies() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(latencies_ms_, {});
+}
+
 ServiceStats InferenceService::stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
@@ -145,9 +152,17 @@ void InferenceService::handle(int fd) {
     } else {
       std::map<std::string, Tensor> feeds(request->begin(), request->end());
       Expected<std::vector<Tensor>> out = internal_error("not run");
+      double ms = 0;
       {
         std::lock_guard run_lock(served->run_mutex);
+        const auto start = std::chrono::steady_clock::now();
         out = served->session->run(feeds);
+        ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                 .count();
+      }
+      if (out) {
+        std::lock_guard lock(mutex_);
+        if (latencies_ms_.size() < kMaxKept) latencies_ms_.push_back(ms);
       }
       if (!out) {
         sent = send_error(fd, out.error().message());

@@ -56,6 +56,8 @@ class InferenceService {
   Status serve(const ActiveRecord& record, const std::string& slot_dir);
   void stop();
   ServiceStats stats() const;
+  // The run times (ms) of the requests answered since the last call, for telemetry summaries.
+  std::vector<double> take_latencies();
 
  private:
   struct Served;  // a loaded model and its session (inference_service.cpp)
@@ -71,6 +73,8 @@ class InferenceService {
   mutable std::mutex mutex_;  // current_, stats_, connections_
   std::shared_ptr<Served> current_;
   ServiceStats stats_;
+  std::vector<double> latencies_ms_;  // since the last take_latencies(), at most kMaxKept
+  static constexpr size_t kMaxKept = 100000;
   std::set<int> connections_;  // open client sockets, shut down by stop()
   std::condition_variable all_closed_;
   std::atomic<bool> stopping_{false};

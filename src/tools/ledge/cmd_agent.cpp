@@ -20,6 +20,7 @@
 #include "agent/fault_injector.h"
 #include "agent/inference_service.h"
 #include "deploy/broker_url.h"
+#include "deploy/device_metrics.h"
 #include "deploy/event_queue.h"
 #include "deploy/keys.h"
 #include "deploy/mqtt_uplink.h"
@@ -35,6 +36,7 @@ struct AgentArgs {
   std::string state_dir, trust, inbox, broker, socket;
   bool once = false, json = false;
   int poll_ms = 500, threads = 1;
+  double summary_seconds = 60;
   double drain_timeout = 30;
   // infer
   std::vector<std::string> inputs;
@@ -122,6 +124,24 @@ int run_agent(const AgentArgs& a) {
   std::signal(SIGTERM, on_agent_stop);
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
   bool interrupted = false;
+  auto summary_start = std::chrono::steady_clock::now();
+  // Every summary period (and at exit): an inference summary of the requests served, and the
+  // device's metrics (CPU temperature where the board has a sensor).
+  auto summarize = [&] {
+    const auto now = std::chrono::steady_clock::now();
+    const double window = std::chrono::duration<double>(now - summary_start).count();
+    summary_start = now;
+    std::vector<double> latencies = (*service)->take_latencies();
+    auto active = (*ag)->active();
+    if (!latencies.empty() && active && *active) {
+      Status st = (*queue)->record(deploy::inference_summary_event(
+          deploy::summarize_inferences(std::move(latencies), window),
+          (*active)->name + "@" + std::to_string((*active)->version)));
+      if (!st.ok()) log_line(st.error().message());
+    }
+    if (Status st = (*queue)->record(deploy::device_metrics_event()); !st.ok())
+      log_line(st.error().message());
+  };
   while (!g_agent_stop) {
     if (!a.inbox.empty()) {
       std::vector<std::string> names;
@@ -140,7 +160,11 @@ int run_agent(const AgentArgs& a) {
     }
     if (a.once) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(a.poll_ms));
+    if (std::chrono::steady_clock::now() - summary_start >
+        std::chrono::duration<double>(a.summary_seconds))
+      summarize();
   }
+  summarize();
   if (uplink) {
     if (a.once) {
       if (Status st = uplink->drain(
@@ -277,6 +301,9 @@ void add_agent_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--drain-timeout", a->drain_timeout,
                   "--once: seconds to send telemetry (default 30)");
   cmd->add_flag("--json", a->json, "--once: print the installs as JSON");
+  cmd->add_option("--summary-seconds", a->summary_seconds,
+                  "period of inference summaries and device metrics (default 60)")
+      ->check(CLI::Range(0.1, 86400.0));
 
   CLI::App* st = cmd->add_subcommand("status", "Show the active model, the journal and refusals");
   st->add_option("--state-dir", a->state_dir, "the agent's state folder")->required();
