@@ -121,6 +121,7 @@ check "commit events at the broker" wait_for 20 received_at_least 2 install_comm
 check "rollback event with its reason" wait_for 20 grep -q '/events/rollback .*health check failed' "$tmp/received.txt"
 check "rejection events" wait_for 20 received_at_least 2 install_rejected
 check "inference summary" wait_for 20 grep -q '/events/inference_summary .*"count"' "$tmp/received.txt"
+check "log lines as events" wait_for 20 grep -q "/events/log .*v3.bundle: rolled_back" "$tmp/received.txt"
 kill "$agent_pid" && wait "$agent_pid"
 check "SIGTERM: clean exit" test $? -eq 0
 agent_pid=

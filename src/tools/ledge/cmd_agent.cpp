@@ -99,7 +99,12 @@ int run_agent(const AgentArgs& a) {
   o.events = queue->get();
   o.checkpoint = faults->checkpoint();
   o.health.threads = a.threads;
-  o.log = log_line;
+  // The agent's log lines go to stderr and, as "log" events, to the queue (and upstream).
+  o.log = [q = queue->get()](const std::string& line) {
+    log_line(line);
+    if (Status st = q->record({"log", nlohmann::json{{"message", line}}.dump()}); !st.ok())
+      log_line("cannot queue the log line: " + st.error().message());
+  };
   o.on_commit = [&](const agent::ActiveRecord& r, const std::string& dir) {
     if (Status st = (*service)->serve(r, dir); !st.ok())
       log_line("cannot serve version " + std::to_string(r.version) + ": " + st.error().message());
