@@ -19,5 +19,6 @@ void add_validate_command(CLI::App& app, int& exit_code);
 void add_keygen_command(CLI::App& app, int& exit_code);
 void add_bundle_command(CLI::App& app, int& exit_code);
 void add_telemetry_command(CLI::App& app, int& exit_code);
+void add_stream_command(CLI::App& app, int& exit_code);
 
 }  // namespace ledge::cli
