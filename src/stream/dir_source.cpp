@@ -34,7 +34,7 @@ Expected<std::optional<Image>> DirSource::next() {
 
 std::string DirSource::describe() const {
   return "dir " + dir_ + " (" + std::to_string(files_.size()) + " pictures" +
-         (pacing_.lock_step() ? ", every frame" : ", " + std::to_string(pacing_.fps()) + " fps") +
+         (pacing_.lock_step() ? ", every frame" : ", " + short_number(pacing_.fps()) + " fps") +
          (loop_ ? ", looping" : "") + ")";
 }
 

@@ -177,7 +177,7 @@ Expected<std::optional<Image>> FileSource::next() {
 
 std::string FileSource::describe() const {
   return "file " + path_ +
-         (pacing_.lock_step() ? " (every frame)" : " (" + std::to_string(pacing_.fps()) + " fps)");
+         (pacing_.lock_step() ? " (every frame)" : " (" + short_number(pacing_.fps()) + " fps)");
 }
 
 }  // namespace ledge::stream

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 namespace ledge::stream {
 
@@ -62,6 +63,12 @@ void split_path_and_options(const std::string& text, const std::set<std::string>
   }
   path = text.substr(0, cut);
   options = cut < text.size() ? text.substr(cut + 1) : "";
+}
+
+std::string short_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
 }
 
 }  // namespace ledge::stream

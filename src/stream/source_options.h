@@ -31,4 +31,7 @@ class SourceOptions {
 void split_path_and_options(const std::string& text, const std::set<std::string>& known,
                             std::string& path, std::string& options);
 
+// A number as people write it in a description: 30, 22.5, 0.001 ("%g").
+std::string short_number(double v);
+
 }  // namespace ledge::stream

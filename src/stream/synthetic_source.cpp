@@ -1,6 +1,7 @@
 #include "stream/synthetic_source.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "io/idx.h"
@@ -94,10 +95,10 @@ Expected<std::optional<Image>> SyntheticSource::next() {
 }
 
 std::string SyntheticSource::describe() const {
-  std::string d = "synthetic " + std::to_string(options_.fps) + " fps";
+  std::string d = "synthetic " + short_number(options_.fps) + " fps";
   if (options_.drift_to > 0)
-    d += ", " + std::to_string(options_.drift_to) + " fps after " +
-         std::to_string(options_.drift_after) + " s";
+    d += ", " + short_number(options_.drift_to) + " fps after " +
+         short_number(options_.drift_after) + " s";
   if (!options_.images.empty()) d += ", images " + options_.images;
   return d;
 }
