@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "deploy/broker_url.h"
 #include "deploy/event_queue.h"
@@ -78,14 +79,22 @@ class EventOutput {
     return queue_->record({kind, payload.dump()});
   }
 
-  // Stops the background uplink, then gives the backlog a last chance to go out; what does
-  // not stays queued for `ledge telemetry`.
-  void finish() {
+  // Gives the uplink up to 3 s to empty the queue, then stops it; what the broker has not
+  // acknowledged by then stays queued (on disk) for `ledge telemetry`. Waiting before stopping,
+  // rather than stopping and draining, avoids resending what is in flight.
+  void finish(const std::string& state_dir) {
     if (!uplink_) return;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (std::chrono::steady_clock::now() < until) {
+      auto s = queue_->stats();
+      if (!s || s->count == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     uplink_->stop();
-    if (Status st = uplink_->drain(std::chrono::seconds(3)); !st.ok())
-      std::fprintf(stderr, "ledge: note: %s; kept in %s\n", st.error().message().c_str(),
-                   "the state dir's telemetry.db");
+    if (auto s = queue_->stats(); s && s->count > 0)
+      std::fprintf(stderr,
+                   "ledge: note: %lld events not yet acknowledged, kept in %s/telemetry.db\n",
+                   static_cast<long long>(s->count), state_dir.c_str());
   }
 
  private:
@@ -189,7 +198,7 @@ int stream_command(const StreamArgs& a) {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   if (r) send("stream_report", stream::report_json(*r));
-  (*output)->finish();
+  (*output)->finish(a.state_dir);
   if (!r) return report(r.error());
   if (output_error) return report(*output_error);
   if (a.json)
