@@ -17,6 +17,8 @@ packages=(
   mosquitto-clients
   # data: images as data sets (PNG and JPEG decoding)
   libpng-dev libjpeg-dev
+  # streams: video files through FFmpeg's libraries (src/stream/file_source.cpp)
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
   # data: ONNX backend tests and the Fashion-MNIST dataset
   libonnx-testdata dataset-fashion-mnist
   # interop test (tests/interop): model export and output comparison

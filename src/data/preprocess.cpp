@@ -112,9 +112,18 @@ Status apply_key(PreprocessSpec& spec, const std::string& key, const std::string
     LEDGE_ASSIGN(spec.std, parse_list(key, value));
     for (float s : spec.std)
       if (s == 0) return invalid_argument("--preprocess: std has a zero: '" + value + "'");
+  } else if (key == "normalize") {
+    if (value == "standardize")
+      spec.normalize = Normalize::kStandardize;
+    else if (value == "grayworld")
+      spec.normalize = Normalize::kGrayWorld;
+    else
+      return invalid_argument("--preprocess: normalize must be standardize or grayworld, got '" +
+                              value + "'");
   } else {
-    return invalid_argument("--preprocess: unknown key '" + key +
-                            "' (known: resize, crop, channels, layout, scale, mean, std)");
+    return invalid_argument(
+        "--preprocess: unknown key '" + key +
+        "' (known: resize, crop, channels, layout, scale, mean, std, normalize)");
   }
   return Status();
 }
@@ -178,6 +187,35 @@ Resized resized_size(const PreprocessSpec& spec, int64_t height, int64_t width) 
   const int64_t s = spec.resize_width;
   if (width <= height) return {height * s / width, s};
   return {s, width * s / height};
+}
+
+// Gray-world gains: per source channel, the mean of the channel means over the channel's own
+// mean. Computed on the source pixels (not the resized ones) so that a crop does not change
+// the balance of the whole picture.
+std::vector<float> gray_world_gains(const Image& img) {
+  std::vector<float> gains(static_cast<size_t>(img.channels), 1.f);
+  if (img.channels < 2 || img.pixels.empty()) return gains;
+  std::vector<double> sums(static_cast<size_t>(img.channels), 0.0);
+  for (size_t i = 0; i < img.pixels.size(); ++i)
+    sums[i % static_cast<size_t>(img.channels)] += img.pixels[i];
+  double total = 0;
+  for (double s : sums) total += s;
+  const double target = total / static_cast<double>(img.channels);
+  for (size_t c = 0; c < sums.size(); ++c)
+    if (sums[c] > 0) gains[c] = static_cast<float>(target / sums[c]);
+  return gains;
+}
+
+// Per-image standardization in place: (v - mean) / max(std, 1/sqrt(N)).
+void standardize(std::span<float> values) {
+  if (values.empty()) return;
+  double sum = 0, squares = 0;
+  for (float v : values) sum += v;
+  const double n = static_cast<double>(values.size());
+  const double mean = sum / n;
+  for (float v : values) squares += (v - mean) * (v - mean);
+  const double spread = std::max(std::sqrt(squares / n), 1.0 / std::sqrt(n));
+  for (float& v : values) v = static_cast<float>((v - mean) / spread);
 }
 
 }  // namespace
@@ -262,6 +300,9 @@ Status preprocess_into(const Image& img, const PreprocessSpec& spec, std::span<f
     mean[c] = pick(spec.mean, 0.f);
     stddev[c] = pick(spec.std, 1.f);
   }
+  const std::vector<float> gains = spec.normalize == Normalize::kGrayWorld
+                                       ? gray_world_gains(img)
+                                       : std::vector<float>(static_cast<size_t>(img.channels), 1.f);
 
   for (int64_t y = 0; y < oh; ++y) {
     const Tap& ty = rows[static_cast<size_t>(y)];
@@ -274,7 +315,7 @@ Status preprocess_into(const Image& img, const PreprocessSpec& spec, std::span<f
         const float bottom =
             (1.f - tx.weight) * static_cast<float>(img.at(ty.second, tx.first, s)) +
             tx.weight * static_cast<float>(img.at(ty.second, tx.second, s));
-        source[s] = (1.f - ty.weight) * top + ty.weight * bottom;
+        source[s] = ((1.f - ty.weight) * top + ty.weight * bottom) * gains[static_cast<size_t>(s)];
       }
       for (int64_t c = 0; c < oc; ++c) {
         float v = 0.f;
@@ -286,6 +327,7 @@ Status preprocess_into(const Image& img, const PreprocessSpec& spec, std::span<f
       }
     }
   }
+  if (spec.normalize == Normalize::kStandardize) standardize(out);
   return Status();
 }
 

@@ -16,6 +16,14 @@
 //   scale=1/255   a fraction or a number (default: the data set's scale, itself 1/255)
 //   mean=a/b/c, std=a/b/c   per output channel, in the order `channels` names them; one value
 //                           stands for all channels (defaults 0 and 1)
+//   normalize=standardize|grayworld   per-image statistics, for cameras whose exposure or
+//                           white balance drifts (absent: none):
+//     standardize  after everything else, the whole sample minus its mean, divided by
+//                  max(standard deviation, 1/sqrt(N)) over its N values (TensorFlow's
+//                  per_image_standardization; the floor keeps a flat image finite)
+//     grayworld    before channel mixing, each source channel scaled so its mean over the
+//                  image equals the mean of the channel means (gray-world white balance; a
+//                  channel whose mean is 0 is left as it is; gray images are unchanged)
 // Each value is ((pixel * scale) - mean[c]) / std[c], pixel in [0, 255]. Resizing is bilinear
 // with half-pixel centres and no antialiasing (OpenCV's INTER_LINEAR, PyTorch's
 // interpolate(align_corners=False)), computed in float without rounding to 8 bits.
@@ -35,6 +43,7 @@ namespace ledge {
 enum class ResizeMode { kNone, kShorterSide, kExact };
 enum class ChannelOrder { kRgb, kBgr, kGray };
 enum class SampleLayout { kNchw, kNhwc };
+enum class Normalize { kNone, kStandardize, kGrayWorld };
 
 struct PreprocessSpec {
   ResizeMode resize = ResizeMode::kNone;
@@ -45,6 +54,7 @@ struct PreprocessSpec {
   bool has_scale = false;  // false: the caller's default applies
   float scale_num = 1, scale_den = 255;
   std::vector<float> mean, std;  // empty, one value, or one per output channel
+  Normalize normalize = Normalize::kNone;
 
   int64_t channel_count() const { return channels == ChannelOrder::kGray ? 1 : 3; }
   // Whether every image comes out one size, whatever its own.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace ledge {
 namespace {
 
@@ -64,6 +66,14 @@ TEST(Preprocess, ParsesEveryKey) {
   EXPECT_EQ(s->channels, ChannelOrder::kRgb);
   EXPECT_EQ(s->layout, SampleLayout::kNchw);
   EXPECT_FALSE(s->has_scale);
+  EXPECT_EQ(s->normalize, Normalize::kNone);
+
+  s = parse_preprocess("normalize=standardize");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->normalize, Normalize::kStandardize);
+  s = parse_preprocess("normalize=grayworld");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->normalize, Normalize::kGrayWorld);
 }
 
 TEST(Preprocess, BadSpecsNameTheProblem) {
@@ -83,6 +93,7 @@ TEST(Preprocess, BadSpecsNameTheProblem) {
       {"std=0", "std has a zero"},
       {"mean=0.5/nan/0.5", "mean"},
       {"resize=8,resize=9", "given twice"},
+      {"normalize=minmax", "normalize must be standardize or grayworld"},
   };
   for (const auto& [text, expect] : cases) {
     auto s = parse_preprocess(text);
@@ -136,6 +147,59 @@ TEST(Preprocess, MeanAndStdPerChannel) {
   EXPECT_NEAR(v[2], (0.6 - 0.406) / 0.225, 1e-5);
   // One value for every channel.
   EXPECT_EQ(run(img, "scale=1,mean=1,std=2", {3, 1, 1}), (std::vector<float>{25, 50.5f, 76}));
+}
+
+TEST(Preprocess, StandardizeGivesZeroMeanUnitDeviation) {
+  // Values 0, 10, 20, 30 (scale 1): mean 15, population std sqrt(125).
+  const Image img = make_image(2, 2, 1, [](auto y, auto x, auto) { return 20 * y + 10 * x; });
+  const auto v = run(img, "channels=gray,scale=1,normalize=standardize", {1, 2, 2});
+  const double sd = std::sqrt(125.0);
+  EXPECT_NEAR(v[0], -15 / sd, 1e-5);
+  EXPECT_NEAR(v[1], -5 / sd, 1e-5);
+  EXPECT_NEAR(v[2], 5 / sd, 1e-5);
+  EXPECT_NEAR(v[3], 15 / sd, 1e-5);
+  // Brightness and contrast do not matter: 2x + 40 standardizes to the same values.
+  const Image brighter =
+      make_image(2, 2, 1, [](auto y, auto x, auto) { return 40 + 2 * (20 * y + 10 * x); });
+  const auto w = run(brighter, "channels=gray,scale=1,normalize=standardize", {1, 2, 2});
+  for (size_t i = 0; i < 4; ++i) EXPECT_NEAR(w[i], v[i], 1e-5);
+}
+
+TEST(Preprocess, StandardizeOfAFlatImageUsesTheFloor) {
+  // All values 0.5 after scaling: mean 0.5, std 0, divisor 1/sqrt(12): every value 0.
+  const Image img = make_image(2, 2, 3, [](auto, auto, auto) { return 51; });
+  const auto v = run(img, "scale=1/102,normalize=standardize", {3, 2, 2});
+  for (float x : v) EXPECT_EQ(x, 0.f);
+  // Over all channels together, not per channel: channel means 0, 1, 2 (scale 1/51).
+  const Image steps = make_image(1, 3, 3, [](auto, auto, auto c) { return 51 * c; });
+  const auto s = run(steps, "scale=1/51,normalize=standardize", {3, 1, 3});
+  // Values 0,0,0,1,1,1,2,2,2: mean 1, std sqrt(2/3).
+  const double sd = std::sqrt(2.0 / 3.0);
+  EXPECT_NEAR(s[0], -1 / sd, 1e-5);
+  EXPECT_NEAR(s[4], 0, 1e-5);
+  EXPECT_NEAR(s[8], 1 / sd, 1e-5);
+}
+
+TEST(Preprocess, GrayWorldBalancesChannelMeans) {
+  // A reddish cast: R twice G, B half of G. Channel means 120, 60, 30 (pixels vary in x).
+  const Image img = make_image(1, 2, 3, [](auto, auto x, auto c) {
+    const int g = 40 + 40 * static_cast<int>(x);  // 40, 80: mean 60
+    return c == 0 ? 2 * g : c == 1 ? g : g / 2;
+  });
+  const auto v = run(img, "scale=1,normalize=grayworld", {3, 1, 2});
+  // Target mean (120 + 60 + 30) / 3 = 70: gains 70/120, 70/60, 70/30.
+  EXPECT_NEAR(v[0], 80 * 70.0 / 120, 1e-3);
+  EXPECT_NEAR(v[1], 160 * 70.0 / 120, 1e-3);
+  EXPECT_NEAR(v[2], 40 * 70.0 / 60, 1e-3);
+  EXPECT_NEAR(v[3], 80 * 70.0 / 60, 1e-3);
+  EXPECT_NEAR(v[4], 20 * 70.0 / 30, 1e-3);
+  EXPECT_NEAR(v[5], 40 * 70.0 / 30, 1e-3);
+  for (int c = 0; c < 3; ++c) EXPECT_NEAR((v[2 * c] + v[2 * c + 1]) / 2, 70, 1e-3);
+  // Gray images and the absent key are left as they are.
+  const Image gray = make_image(1, 2, 1, [](auto, auto x, auto) { return 7 + x; });
+  EXPECT_EQ(run(gray, "channels=gray,scale=1,normalize=grayworld", {1, 1, 2}),
+            (std::vector<float>{7, 8}));
+  EXPECT_EQ(run(img, "scale=1", {3, 1, 2}), (std::vector<float>{80, 160, 40, 80, 20, 40}));
 }
 
 TEST(Preprocess, BilinearResizeOfAGradient) {

@@ -20,5 +20,6 @@ void add_keygen_command(CLI::App& app, int& exit_code);
 void add_bundle_command(CLI::App& app, int& exit_code);
 void add_telemetry_command(CLI::App& app, int& exit_code);
 void add_agent_command(CLI::App& app, int& exit_code);
+void add_stream_command(CLI::App& app, int& exit_code);
 
 }  // namespace ledge::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   ledge::cli::add_bundle_command(app, exit_code);
   ledge::cli::add_telemetry_command(app, exit_code);
   ledge::cli::add_agent_command(app, exit_code);
+  ledge::cli::add_stream_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
