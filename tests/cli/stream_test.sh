@@ -150,6 +150,15 @@ else
   echo "stream_test.sh: mosquitto not installed; MQTT part skipped"
 fi
 
+# --to agent: the events wait in the agent's durable queue (its uplink sends them).
+"$ledge" stream --model "$model" --source "dir:$tmp/frames" --emit change --to agent \
+  --state-dir "$tmp/agent_state" >"$tmp/agent.out" 2>"$tmp/agent.err"
+check "to agent: exit 0" test $? -eq 0
+queued=$("$ledge" telemetry --state-dir "$tmp/agent_state" --stats --json |
+  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+check "to agent: every event and the report queued" test "$queued" -eq $(($(wc -l <"$tmp/dir.events") + 1))
+expect_error "agent without state dir" 2 "$ledge" stream --model "$model" --source "dir:$tmp/frames" --to agent
+
 expect_error "absent camera" 5 "$ledge" stream --model "$model" --source v4l2:/dev/video_ledge_absent
 check "absent camera: names it" grep -q 'video_ledge_absent: cannot open' "$tmp/err"
 expect_error "unknown source kind" 2 "$ledge" stream --model "$model" --source camera:0

@@ -1,11 +1,12 @@
 // ledge stream --model M --source SRC [--preprocess SPEC] [--emit RULE]
-//              [--to stdout|mqtt://HOST:PORT --state-dir DIR] [--duration S] [--json]
+//              [--to stdout|agent|mqtt://HOST:PORT --state-dir DIR] [--duration S] [--json]
 //
 // Runs a model on a live source with the latest-frame pipeline (src/stream/pipeline.h):
 // decisions are made on the newest frame, and only those a rule picks out become events
-// (src/stream/emit_rule.h), as JSON lines on stdout or through the durable telemetry queue
-// to an MQTT broker. Frames themselves never leave. At the end a health report: rates,
-// skipped frames, frame age and latency percentiles, drift alarms (--json: as JSON).
+// (src/stream/emit_rule.h), as JSON lines on stdout, into the device agent's durable queue
+// (--to agent: the running `ledge agent` with that --state-dir sends them), or through the
+// durable queue to an MQTT broker. Frames themselves never leave. At the end a health report:
+// rates, skipped frames, frame age and latency percentiles, drift alarms (--json: as JSON).
 // docs/stream.md describes sources, rules and fields.
 #include <algorithm>
 #include <atomic>
@@ -48,9 +49,13 @@ class EventOutput {
   static Expected<std::unique_ptr<EventOutput>> open(const StreamArgs& a) {
     std::unique_ptr<EventOutput> out(new EventOutput());
     if (a.to == "stdout") return out;
-    LEDGE_ASSIGN(deploy::BrokerAddress broker, deploy::parse_broker_url(a.to));
+    const bool to_agent = a.to == "agent";
+    deploy::BrokerAddress broker;
+    if (!to_agent) {
+      LEDGE_ASSIGN(broker, deploy::parse_broker_url(a.to));
+    }
     if (a.state_dir.empty())
-      return invalid_argument("--to mqtt://... needs --state-dir (the durable event queue)");
+      return invalid_argument("--to " + a.to + " needs --state-dir (the durable event queue)");
     std::error_code ec;
     std::filesystem::create_directories(a.state_dir, ec);
     if (!std::filesystem::is_directory(a.state_dir))
@@ -59,6 +64,7 @@ class EventOutput {
     hooks.log = [](const std::string& line) { std::fprintf(stderr, "ledge: %s\n", line.c_str()); };
     LEDGE_ASSIGN(out->queue_, deploy::EventQueue::open(a.state_dir + "/telemetry.db",
                                                        deploy::QueueLimits{}, hooks));
+    if (to_agent) return out;  // the agent's own uplink sends the queue (SQLite shares it)
     deploy::UplinkOptions o;
     o.broker = broker;
     o.device_id = a.device_id;
@@ -133,9 +139,10 @@ int stream_command(const StreamArgs& a) {
     if (!r) return report(r.error());
     rule = *r;
   }
-  if (a.to != "stdout") {  // a bad URL fails before the model loads
+  if (a.to != "stdout" && a.to != "agent") {  // a bad URL fails before the model loads
     if (auto b = deploy::parse_broker_url(a.to); !b)
-      return report(invalid_argument("--to: stdout or mqtt://HOST:PORT, got '" + a.to + "'"));
+      return report(
+          invalid_argument("--to: stdout, agent or mqtt://HOST:PORT, got '" + a.to + "'"));
   }
   auto model = load_model(a.model);
   if (!model) return report(model.error());
@@ -223,8 +230,11 @@ void add_stream_command(CLI::App& app, int& exit_code) {
                   "model's input)");
   cmd->add_option("--emit", a->emit,
                   "when a decision becomes an event: class=3,5:0.8 or change, with ,debounce=N");
-  cmd->add_option("--to", a->to, "stdout (JSON lines, the default) or mqtt://HOST:PORT");
-  cmd->add_option("--state-dir", a->state_dir, "with --to mqtt: the durable queue's folder");
+  cmd->add_option("--to", a->to,
+                  "stdout (JSON lines, the default), agent (the agent's queue in --state-dir) "
+                  "or mqtt://HOST:PORT");
+  cmd->add_option("--state-dir", a->state_dir,
+                  "with --to agent|mqtt: the durable queue's folder (the agent's --state-dir)");
   cmd->add_option("--device-id", a->device_id, "with --to mqtt: the id in topics");
   cmd->add_option("--duration", a->duration, "stop after S seconds (soak mode: summaries)");
   cmd->add_option("--summary-every", a->summary_every,
