@@ -31,6 +31,10 @@ struct Manifest {
   std::map<std::string, std::string> sha256;  // file name -> hex digest, every file
   std::vector<GoldenVector> golden;
   double latency_budget_ms = 0;  // health check: median golden run time; 0 = none
+  // How raw frames become the model's input on the device (data/preprocess.h spec), exactly
+  // as validation preprocessed them; `ledge stream --model agent:DIR` applies it. Empty: none
+  // recorded (the field is then left out of the JSON).
+  std::string preprocess;
 
   // Filled by verify_bundle (bundle.h), not part of the signed JSON: the version of the
   // delegation that vouched for the signers (the agent keeps the highest it has installed and

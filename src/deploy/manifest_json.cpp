@@ -47,16 +47,17 @@ std::string manifest_to_json(const Manifest& m) {
   for (const auto& g : m.golden)
     golden.push_back(
         {{"inputs", g.inputs}, {"outputs", g.outputs}, {"atol", g.atol}, {"rtol", g.rtol}});
-  const json j = {{"type", "ledge-bundle-manifest"},
-                  {"name", m.name},
-                  {"version", m.version},
-                  {"expires_at", m.expires_at},
-                  {"model", m.model},
-                  {"cpu_features", m.cpu_features},
-                  {"min_runtime_version", m.min_runtime_version},
-                  {"files", m.sha256},
-                  {"golden", std::move(golden)},
-                  {"latency_budget_ms", m.latency_budget_ms}};
+  json j = {{"type", "ledge-bundle-manifest"},
+            {"name", m.name},
+            {"version", m.version},
+            {"expires_at", m.expires_at},
+            {"model", m.model},
+            {"cpu_features", m.cpu_features},
+            {"min_runtime_version", m.min_runtime_version},
+            {"files", m.sha256},
+            {"golden", std::move(golden)},
+            {"latency_budget_ms", m.latency_budget_ms}};
+  if (!m.preprocess.empty()) j["preprocess"] = m.preprocess;
   return canonical_json(j);
 }
 
@@ -80,6 +81,11 @@ Expected<Manifest> manifest_from_json(const std::string& text) {
       j["latency_budget_ms"].get<double>() < 0)
     return malformed("bad latency_budget_ms");
   m.latency_budget_ms = j["latency_budget_ms"].get<double>();
+  if (j.contains("preprocess")) {
+    if (!short_string(j["preprocess"]) || j["preprocess"].get_ref<const std::string&>().empty())
+      return malformed("bad preprocess");
+    m.preprocess = j["preprocess"].get<std::string>();
+  }
 
   if (!j.contains("cpu_features") || !j["cpu_features"].is_array() ||
       j["cpu_features"].size() > kMaxFeatures)

@@ -159,6 +159,34 @@ queued=$("$ledge" telemetry --state-dir "$tmp/agent_state" --stats --json |
 check "to agent: every event and the report queued" test "$queued" -eq $(($(wc -l <"$tmp/dir.events") + 1))
 expect_error "agent without state dir" 2 "$ledge" stream --model "$model" --source "dir:$tmp/frames" --to agent
 
+# --model agent:DIR: the device agent's active model, preprocessed as its signed bundle says.
+"$ledge" keygen -o "$tmp/root" >/dev/null && "$ledge" keygen -o "$tmp/signer" >/dev/null
+"$ledge" bundle delegate --root "$tmp/root.key" --key "$tmp/signer.pub" --version 1 -o "$tmp/d1.json" >/dev/null
+"$ledge" compile "$model" -o "$tmp/model.ledge" >/dev/null
+mkdir -p "$tmp/golden" "$tmp/inbox"
+example="$(dirname "$model")"
+cp "$example/sample_0.npy" "$tmp/golden/case0.input.image.npy"
+"$ledge" run "$tmp/model.ledge" --input image="$example/sample_0.npy" --output-dir "$tmp/g" --format npy >/dev/null
+cp "$tmp/g/logits.npy" "$tmp/golden/case0.output.logits.npy"
+ship() {  # ship VERSION SPEC: a bundle with that preprocessing, installed by the agent
+  "$ledge" bundle create --model "$tmp/model.ledge" --golden "$tmp/golden" --version "$1" \
+    --key "$tmp/signer.key" --delegation "$tmp/d1.json" --preprocess "$2" -o "$tmp/inbox/v$1.bundle" >/dev/null &&
+    "$ledge" agent --state-dir "$tmp/device" --trust "$tmp/root.pub" --inbox "$tmp/inbox" --once >/dev/null 2>&1
+}
+decisions() { grep '^{"event"' "$1" | /usr/bin/python3 -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line); print(e["seq"], e.get("class"))'; }
+ship 1 "channels=gray,scale=1/255"
+"$ledge" stream --model "agent:$tmp/device" --source "dir:$tmp/frames" --emit change >"$tmp/agent_model.out" 2>&1
+check "agent model: exit 0" test $? -eq 0
+check "agent model: the same decisions as the model itself" test "$(decisions "$tmp/agent_model.out")" = "$(decisions "$tmp/dir.out")"
+ship 2 "channels=gray,crop=20"  # the recorded spec is applied: 20x20 frames do not fit
+expect_error "agent model: the bundle's preprocessing applies" 2 "$ledge" stream --model "agent:$tmp/device" --source "dir:$tmp/frames"
+expect_error "agent model: not an agent folder" 2 "$ledge" stream --model "agent:$tmp/frames" --source "dir:$tmp/frames"
+expect_error "bundle with a bad preprocess spec" 2 "$ledge" bundle create --model "$tmp/model.ledge" --golden "$tmp/golden" \
+  --version 3 --key "$tmp/signer.key" --delegation "$tmp/d1.json" --preprocess normalize=often -o "$tmp/x.bundle"
+
 expect_error "absent camera" 5 "$ledge" stream --model "$model" --source v4l2:/dev/video_ledge_absent
 check "absent camera: names it" grep -q 'video_ledge_absent: cannot open' "$tmp/err"
 expect_error "unknown source kind" 2 "$ledge" stream --model "$model" --source camera:0

@@ -27,5 +27,27 @@ TEST(ManifestJson, RoundTripsAndRefusesOtherSpellings) {
   EXPECT_FALSE(manifest_from_json(no_model).ok());
 }
 
+// The preprocessing spec is signed with the model when given, and absent from the JSON (so
+// older manifests keep their bytes) when not.
+TEST(ManifestJson, PreprocessIsKeptWhenGivenAndAbsentOtherwise) {
+  testing::Fleet fleet;
+  Manifest m = fleet.spec().manifest;
+  m.sha256 = {{"model.ledge", std::string(64, 'a')},
+              {"case0.input.image.npy", std::string(64, 'b')},
+              {"case0.output.logits.npy", std::string(64, 'c')}};
+  const std::string without = manifest_to_json(m);
+  EXPECT_EQ(without.find("preprocess"), std::string::npos);
+  ASSERT_TRUE(manifest_from_json(without).ok());
+  EXPECT_TRUE(manifest_from_json(without)->preprocess.empty());
+  m.preprocess = "channels=gray,normalize=standardize";
+  const std::string with = manifest_to_json(m);
+  auto back = manifest_from_json(with);
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(back->preprocess, m.preprocess);
+  std::string empty = with;
+  empty.replace(empty.find(m.preprocess), m.preprocess.size(), "");
+  EXPECT_FALSE(manifest_from_json(empty).ok());  // present but empty: not a spelling we write
+}
+
 }  // namespace
 }  // namespace ledge::deploy

@@ -14,6 +14,7 @@
 
 #include "artifact/artifact.h"
 #include "core/file.h"
+#include "data/preprocess.h"
 #include "deploy/bundle.h"
 #include "deploy/delegation.h"
 #include "deploy/golden_dir.h"
@@ -62,7 +63,7 @@ struct DelegateArgs {
 };
 
 struct CreateArgs {
-  std::string model, golden, delegation, name, output, expires = "30d", min_runtime;
+  std::string model, golden, delegation, name, output, expires = "30d", min_runtime, preprocess;
   std::vector<std::string> keys, cpu_features;
   uint64_t version = 0;
   double latency_budget_ms = 0, atol = 1e-4, rtol = 1e-3;
@@ -148,6 +149,11 @@ int create(const CreateArgs& a) {
   auto cmp = compare_versions(m.min_runtime_version, "0");
   if (!cmp) return report(cmp.error());
   m.latency_budget_ms = a.latency_budget_ms;
+  if (!a.preprocess.empty()) {  // signed with the model, so it must be one devices can apply
+    if (auto spec = parse_preprocess(a.preprocess); !spec)
+      return report(spec.error());
+    m.preprocess = a.preprocess;
+  }
 
   // The model must be an artifact this runtime loads; its inputs and outputs name the goldens.
   auto model = load_artifact(a.model);
@@ -218,6 +224,9 @@ void add_bundle_command(CLI::App& app, int& exit_code) {
       ->delimiter(',');
   cr->add_option("--min-runtime", c->min_runtime, "oldest runtime version that may run it");
   cr->add_option("--latency-budget-ms", c->latency_budget_ms, "health check median budget");
+  cr->add_option("--preprocess", c->preprocess,
+                 "how devices turn raw frames into the model's input (docs/data.md spec), "
+                 "as validation did; ledge stream --model agent:DIR applies it");
   cr->add_option("--atol", c->atol, "golden absolute tolerance (default 1e-4)");
   cr->add_option("--rtol", c->rtol, "golden relative tolerance (default 1e-3)");
   cr->add_option("--now", c->now, "Unix seconds to count --expires from (default: the clock)");

@@ -38,6 +38,7 @@ nlohmann::json manifest_json(const Manifest& m) {
           {"cpu_features", m.cpu_features},
           {"min_runtime_version", m.min_runtime_version},
           {"latency_budget_ms", m.latency_budget_ms},
+          {"preprocess", m.preprocess},
           {"golden_cases", m.golden.size()},
           {"files", m.sha256},
           {"signed_by", m.signed_by},

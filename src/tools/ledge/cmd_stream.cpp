@@ -16,8 +16,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "agent/slot_store.h"
+#include "core/file.h"
 #include "deploy/broker_url.h"
 #include "deploy/event_queue.h"
+#include "deploy/manifest_json.h"
 #include "deploy/mqtt_uplink.h"
 #include "runtime/session.h"
 #include "stream/emit_rule.h"
@@ -127,6 +130,20 @@ void print_report(const stream::StreamReport& r) {
                 a.current, a.at_s);
 }
 
+// The artifact the agent with state folder `dir` has active, and the preprocessing its signed
+// manifest records ("" when none).
+Expected<std::pair<std::string, std::string>> agent_model(const std::string& dir) {
+  if (!std::filesystem::is_directory(dir + "/slots"))
+    return invalid_argument("agent state " + dir + ": not an agent's state folder");
+  LEDGE_ASSIGN(agent::SlotStore slots, agent::SlotStore::open(dir));
+  LEDGE_ASSIGN(std::optional<agent::ActiveRecord> active, slots.active());
+  if (!active) return invalid_argument("agent state " + dir + ": no model is installed");
+  const std::string slot = slots.slot_dir(active->slot);
+  LEDGE_ASSIGN(std::string text, read_file(slot + "/manifest.json", 1 << 20));
+  LEDGE_ASSIGN(deploy::Manifest m, deploy::manifest_from_json(text));
+  return std::make_pair(slot + "/" + active->model, m.preprocess);
+}
+
 int stream_command(const StreamArgs& a) {
   if (a.duration < 0 || a.max_decisions < 0 || a.threads < 1 || !(a.drift_baseline > 0) ||
       !(a.drift_window > 0))
@@ -144,14 +161,22 @@ int stream_command(const StreamArgs& a) {
       return report(
           invalid_argument("--to: stdout, agent or mqtt://HOST:PORT, got '" + a.to + "'"));
   }
-  auto model = load_model(a.model);
+  // agent:DIR: the model the device agent in DIR serves, with its bundle's preprocessing.
+  std::string model_path = a.model, preprocess = a.preprocess;
+  if (a.model.starts_with("agent:")) {
+    auto active = agent_model(a.model.substr(6));
+    if (!active) return report(active.error());
+    model_path = active->first;
+    if (preprocess.empty()) preprocess = active->second;
+  }
+  auto model = load_model(model_path);
   if (!model) return report(model.error());
   SessionOptions opts;
   opts.threads = a.threads;
   auto session = Session::create(*model, opts);
-  if (!session) return report(std::move(session).error().with_context(a.model));
+  if (!session) return report(std::move(session).error().with_context(model_path));
   auto infer =
-      stream::model_inference(std::shared_ptr<const Session>(std::move(*session)), a.preprocess);
+      stream::model_inference(std::shared_ptr<const Session>(std::move(*session)), preprocess);
   if (!infer) return report(infer.error());
   auto source = stream::open_source(a.source);
   if (!source) return report(source.error());
@@ -221,7 +246,10 @@ void add_stream_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<StreamArgs>();
   CLI::App* cmd = app.add_subcommand(
       "stream", "Run a model on the newest frame of a camera, video, folder or test source");
-  cmd->add_option("--model", a->model, "ONNX model or .ledge artifact")->required();
+  cmd->add_option("--model", a->model,
+                  "ONNX model, .ledge artifact, or agent:STATE_DIR (the agent's active model "
+                  "with its bundle's preprocessing)")
+      ->required();
   cmd->add_option("--source", a->source,
                   "v4l2:/dev/videoN, file:PATH, dir:PATH or synthetic:fps=30,...")
       ->required();
