@@ -15,6 +15,8 @@ and metrics.json (the PyTorch test accuracy that `ledge evaluate` must reproduce
 mean, divided by max(std, 1/sqrt(784)): ledge's `normalize=standardize`, computed the same way
 in float64), for the illumination experiment in brightness_experiment.sh; such a model expects
 `ledge validate --normalize standardize` (or `--preprocess ...,normalize=standardize`).
+--brightness-augment LOW instead multiplies each training image by a random factor in
+[LOW, 1] (the input contract stays pixel / 255).
 """
 
 import argparse
@@ -108,6 +110,8 @@ def main():
     ap.add_argument("--out-dir", default=HERE)
     ap.add_argument("--normalize", choices=["none", "standardize"], default="none",
                     help="per-image normalization of training and test images")
+    ap.add_argument("--brightness-augment", type=float, default=1.0, metavar="LOW",
+                    help="multiply each training image by a random factor in [LOW, 1]")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -140,6 +144,9 @@ def main():
             # Horizontal flips: clothes are (nearly) left-right symmetric.
             flip = torch.rand(len(xb), generator=gen) < 0.5
             xb = torch.where(flip[:, None, None, None], xb.flip(3), xb)
+            if args.brightness_augment < 1.0:  # (drawn only when asked: same runs otherwise)
+                low = args.brightness_augment
+                xb = xb * (low + (1 - low) * torch.rand(len(xb), 1, 1, 1, generator=gen))
             opt.zero_grad()
             loss = loss_fn(model(xb), yb)
             loss.backward()
@@ -176,7 +183,8 @@ def main():
                             "predicted": int(logits.argmax())})
 
     metrics = {"test_accuracy": acc, "correct": correct, "samples": len(x_test),
-               "epochs": args.epochs, "seed": args.seed, "normalize": args.normalize, "torch": torch.__version__,
+               "epochs": args.epochs, "seed": args.seed, "normalize": args.normalize,
+               "brightness_augment": args.brightness_augment, "torch": torch.__version__,
                "train_seconds": round(time.time() - start), "sample_files": samples}
     with open(os.path.join(args.out_dir, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)
