@@ -10,6 +10,13 @@ script: model.onnx (opset 13, input "image" float32 [N,1,28,28] in [0,1], output
 [N,10]), sample_0.npy ... sample_7.npy (the first eight test images, [1,1,28,28]),
 sample_0_logits.npy (PyTorch's logits for sample_0, the reference for a ledge unit test)
 and metrics.json (the PyTorch test accuracy that `ledge evaluate` must reproduce).
+
+--normalize standardize trains on per-image standardized images instead (each image minus its
+mean, divided by max(std, 1/sqrt(784)): ledge's `normalize=standardize`, computed the same way
+in float64), for the illumination experiment in brightness_experiment.sh; such a model expects
+`ledge validate --normalize standardize` (or `--preprocess ...,normalize=standardize`).
+--brightness-augment LOW instead multiplies each training image by a random factor in
+[LOW, 1] (the input contract stays pixel / 255).
 """
 
 import argparse
@@ -53,6 +60,17 @@ def load_split(split):
     return x, y
 
 
+def standardize(x):
+    """Per-image standardization exactly as ledge computes it (src/data/preprocess.cpp): in
+    float64, (v - mean) / max(population std, 1/sqrt(N)) over each sample's N values, rounded
+    to float32 at the end."""
+    d = x.double()
+    n = d[0].numel()
+    mean = d.mean(dim=(1, 2, 3), keepdim=True)
+    std = ((d - mean) ** 2).mean(dim=(1, 2, 3), keepdim=True).sqrt()
+    return ((d - mean) / std.clamp(min=1.0 / n ** 0.5)).float()
+
+
 def conv_block(cin, cout):
     return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
             nn.MaxPool2d(2)]
@@ -90,6 +108,10 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="CPU threads (the machine is shared)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out-dir", default=HERE)
+    ap.add_argument("--normalize", choices=["none", "standardize"], default="none",
+                    help="per-image normalization of training and test images")
+    ap.add_argument("--brightness-augment", type=float, default=1.0, metavar="LOW",
+                    help="multiply each training image by a random factor in [LOW, 1]")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -100,6 +122,8 @@ def main():
 
     x_train, y_train = load_split("train")
     x_test, y_test = load_split("t10k")
+    if args.normalize == "standardize":  # before flips: a flip keeps an image's statistics
+        x_train, x_test = standardize(x_train), standardize(x_test)
 
     model = Net()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -120,6 +144,9 @@ def main():
             # Horizontal flips: clothes are (nearly) left-right symmetric.
             flip = torch.rand(len(xb), generator=gen) < 0.5
             xb = torch.where(flip[:, None, None, None], xb.flip(3), xb)
+            if args.brightness_augment < 1.0:  # (drawn only when asked: same runs otherwise)
+                low = args.brightness_augment
+                xb = xb * (low + (1 - low) * torch.rand(len(xb), 1, 1, 1, generator=gen))
             opt.zero_grad()
             loss = loss_fn(model(xb), yb)
             loss.backward()
@@ -156,7 +183,8 @@ def main():
                             "predicted": int(logits.argmax())})
 
     metrics = {"test_accuracy": acc, "correct": correct, "samples": len(x_test),
-               "epochs": args.epochs, "seed": args.seed, "torch": torch.__version__,
+               "epochs": args.epochs, "seed": args.seed, "normalize": args.normalize,
+               "brightness_augment": args.brightness_augment, "torch": torch.__version__,
                "train_seconds": round(time.time() - start), "sample_files": samples}
     with open(os.path.join(args.out_dir, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)

@@ -263,6 +263,15 @@ Status fit_to_input(Dataset& d, const ValueInfo& input) {
   return Status();
 }
 
+void standardize_samples(Dataset& d) {
+  const int64_t n = d.size();
+  if (n == 0) return;
+  const int64_t per_sample = d.samples.numel() / n;
+  float* p = d.samples.data<float>();
+  for (int64_t i = 0; i < n; ++i)
+    standardize(std::span<float>(p + i * per_sample, static_cast<size_t>(per_sample)));
+}
+
 Expected<std::vector<int64_t>> balanced_subset(const Dataset& d, int64_t total) {
   if (d.labels.empty()) return invalid_argument("a class-balanced subset needs labels");
   std::map<int64_t, std::vector<int64_t>> by_class;

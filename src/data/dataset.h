@@ -68,6 +68,11 @@ Expected<std::vector<int64_t>> load_labels(const std::string& path);
 // the batch axis and that labels (if any) match the sample count.
 Status fit_to_input(Dataset& d, const ValueInfo& input);
 
+// Standardizes every sample on its own (normalize=standardize, data/preprocess.h): for data
+// that are already tensors (IDX, .npy), whose darkening (`ledge validate --brightness`) must
+// come first for the normalization to undo it.
+void standardize_samples(Dataset& d);
+
 // Indices of about `total` samples split evenly over the classes (the first of each class;
 // fewer where a class has fewer), in order: a class-balanced calibration subset. Needs labels.
 Expected<std::vector<int64_t>> balanced_subset(const Dataset& d, int64_t total);

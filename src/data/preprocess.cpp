@@ -206,18 +206,6 @@ std::vector<float> gray_world_gains(const Image& img) {
   return gains;
 }
 
-// Per-image standardization in place: (v - mean) / max(std, 1/sqrt(N)).
-void standardize(std::span<float> values) {
-  if (values.empty()) return;
-  double sum = 0, squares = 0;
-  for (float v : values) sum += v;
-  const double n = static_cast<double>(values.size());
-  const double mean = sum / n;
-  for (float v : values) squares += (v - mean) * (v - mean);
-  const double spread = std::max(std::sqrt(squares / n), 1.0 / std::sqrt(n));
-  for (float& v : values) v = static_cast<float>((v - mean) / spread);
-}
-
 }  // namespace
 
 Expected<PreprocessSpec> parse_preprocess(const std::string& text) {
@@ -329,6 +317,17 @@ Status preprocess_into(const Image& img, const PreprocessSpec& spec, std::span<f
   }
   if (spec.normalize == Normalize::kStandardize) standardize(out);
   return Status();
+}
+
+void standardize(std::span<float> values) {
+  if (values.empty()) return;
+  double sum = 0, squares = 0;
+  for (float v : values) sum += v;
+  const double n = static_cast<double>(values.size());
+  const double mean = sum / n;
+  for (float v : values) squares += (v - mean) * (v - mean);
+  const double spread = std::max(std::sqrt(squares / n), 1.0 / std::sqrt(n));
+  for (float& v : values) v = static_cast<float>((v - mean) / spread);
 }
 
 Expected<Tensor> preprocess_image(const Image& img, const PreprocessSpec& spec) {

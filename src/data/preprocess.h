@@ -74,4 +74,9 @@ Status preprocess_into(const Image& img, const PreprocessSpec& spec, std::span<f
 // The same into a new float32 tensor of preprocessed_shape.
 Expected<Tensor> preprocess_image(const Image& img, const PreprocessSpec& spec);
 
+// normalize=standardize on one sample's values, in place: (v - mean) / max(std, 1/sqrt(N)),
+// computed in double. Public so that samples that are not pictures (IDX, .npy) can be
+// standardized the same way as decoded ones.
+void standardize(std::span<float> values);
+
 }  // namespace ledge

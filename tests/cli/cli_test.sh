@@ -155,6 +155,19 @@ check "validate --html wrote one self-contained page" bash -c \
 "$ledge" validate --reference "$example" --candidate "$example" --data "$images" --limit 100 \
   >"$tmp/same.txt"
 check "a model agrees with itself" grep -q '^agreement   100.00% (0 predictions changed)' "$tmp/same.txt"
+# --normalize standardize after --brightness: the model trained on standardized images scores
+# the same on the first 1,000 test images at full and at 35% brightness (docs/stream.md).
+standardized="$(dirname "$example")/model_standardized.onnx"
+for b in 1 0.35; do
+  "$ledge" validate --reference "$standardized" --candidate "$standardized" --data "$images" \
+    --labels "$labels" --brightness "$b" --normalize standardize --layer-samples 0 --limit 1000 \
+    --json >"$tmp/norm_$b.json"
+done
+check "validate --normalize standardize undoes the darkening" /usr/bin/python3 -c "
+import json; a, b = (json.load(open('$tmp/norm_%s.json' % x)) for x in ('1', '0.35'))
+assert abs(a['reference_correct'] - b['reference_correct']) <= 2 and a['reference_top1'] > 0.88, (a, b)"
+expect_error "validate unknown --normalize" 2 "$ledge" validate --reference "$example" \
+  --candidate "$example" --data "$images" --normalize minmax
 # Mixed precision: coarse per-tensor entropy ranges lose accuracy; a budget of 0 points sends
 # layers back to float until the validation accuracy is the float model's again.
 [ "$full" = "1" ] && "$ledge" quantize "$example" --calibration "$train" --samples 300 --per-tensor --method entropy \

@@ -105,5 +105,22 @@ TEST(Dataset, BalancedSubsetTakesEqualCountsPerClass) {
   EXPECT_FALSE(balanced_subset(d, 6).ok());
 }
 
+// Each sample on its own statistics: a darkened copy standardizes to the same values, and a
+// flat sample stays finite (the 1/sqrt(N) floor, here 0.5: below it, spread is not undone).
+TEST(Dataset, StandardizeSamplesUndoesDarkening) {
+  Dataset d;
+  d.samples = Tensor::from_vector(std::vector<float>{20.f, 40.f, 60.f, 80.f,   // bright
+                                                     7.f, 14.f, 21.f, 28.f,    // x 0.35
+                                                     50.f, 50.f, 50.f, 50.f},  // flat
+                                  {3, 2, 2});
+  standardize_samples(d);
+  const float* p = d.samples.data<float>();
+  // Mean 50, population std sqrt(500): (20 - 50) / 22.36 = -1.3416.
+  EXPECT_NEAR(p[0], -1.3416408f, 1e-5f);
+  EXPECT_NEAR(p[3], 1.3416408f, 1e-5f);
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(p[4 + i], p[i], 1e-5f);
+  for (int i = 8; i < 12; ++i) EXPECT_EQ(p[i], 0.f);
+}
+
 }  // namespace
 }  // namespace ledge

@@ -1,11 +1,13 @@
 // ledge validate --reference A --candidate B --data X [--labels Y] [--json] [--html FILE]
 //                [--brightness F] [--limit N] [--layer-samples N] [--input NAME] [--scale S]
-//                [--batch B] [--threads N] [--preprocess SPEC]
+//                [--batch B] [--threads N] [--preprocess SPEC] [--normalize standardize]
 //
 // Where a candidate model (quantized, optimized) differs from its reference on real data:
 // accuracy, agreement, per-class and per-brightness slices, per-layer SQNR, the disagreeing
 // samples (src/validate/compare.h). --brightness multiplies every input value (0.35: the
-// darkened test set), to see how each model copes with a change of light.
+// darkened test set), to see how each model copes with a change of light; --normalize
+// standardize then standardizes each sample (data/preprocess.h), as a camera pipeline with
+// normalize=standardize would after the light changed.
 #include <unistd.h>
 
 #include <cmath>
@@ -25,6 +27,7 @@ namespace {
 
 struct ValidateArgs {
   std::string reference, candidate, data, labels, html, input, scale = "1/255", preprocess;
+  std::string normalize;  // "" or "standardize": after --brightness, on every data format
   double brightness = 1.0;
   int64_t limit = -1, layer_samples = 64, batch = 64, threads = 1;
   bool json = false;
@@ -134,6 +137,8 @@ void print_text(const ValidationReport& r) {
 int validate(const ValidateArgs& a) {
   if (!(a.brightness > 0) || !std::isfinite(a.brightness))
     return report(invalid_argument("--brightness must be a positive factor"));
+  if (!a.normalize.empty() && a.normalize != "standardize")
+    return report(invalid_argument("--normalize must be standardize, got '" + a.normalize + "'"));
   DatasetOptions dopts;
   dopts.limit = a.limit;
   dopts.preprocess = a.preprocess;
@@ -159,6 +164,8 @@ int validate(const ValidateArgs& a) {
     float* p = data->samples.data<float>();
     for (int64_t i = 0; i < data->samples.numel(); ++i) p[i] *= static_cast<float>(a.brightness);
   }
+  // Not through --preprocess: that runs while images are decoded, before the darkening.
+  if (a.normalize == "standardize") standardize_samples(*data);
 
   CompareOptions o;
   o.input = in->name;
@@ -182,6 +189,7 @@ int validate(const ValidateArgs& a) {
   r->reference_name = a.reference;
   r->candidate_name = a.candidate;
   if (a.brightness != 1.0) r->data_name += " x " + std::to_string(a.brightness);
+  if (!a.normalize.empty()) r->data_name += ", " + a.normalize;
   if (!a.html.empty()) {
     std::ofstream out(a.html, std::ios::binary);
     out << render_html_report(*r);
@@ -215,6 +223,9 @@ void add_validate_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--preprocess", a->preprocess,
                   "for folders of images: resize, crop, channels, layout, scale, mean, std "
                   "(docs/data.md)");
+  cmd->add_option("--normalize", a->normalize,
+                  "per-sample normalization after --brightness, for any data format "
+                  "(standardize: minus the mean, over max(std, 1/sqrt(N)))");
   cmd->add_option("--batch", a->batch, "samples per run (default 64)");
   cmd->add_option("--threads", a->threads, "worker threads (default 1)");
   cmd->callback([a, &exit_code]() { exit_code = validate(*a); });
