@@ -19,11 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string parent_of(const std::string& path) {
-  const std::string p = fs::path(path).parent_path().string();
-  return p.empty() ? "." : p;
-}
-
 std::string base_name(const std::string& path) { return fs::path(path).filename().string(); }
 
 }  // namespace
@@ -207,7 +202,7 @@ Status Agent::sync(Install& in) {
   LEDGE_TRY(journal_step(in, InstallState::kSyncing));
   // extract_bundle synced every file and the slot; the slots folder holds the slot's name.
   const std::string dir = slots_.slot_dir(in.slot);
-  for (const std::string& d : {dir, parent_of(dir), slots_.root()}) {
+  for (const std::string& d : {dir, deploy::parent_of(dir), slots_.root()}) {
     LEDGE_TRY(deploy::pass(options_.checkpoint, "fsync " + d));
     LEDGE_TRY(deploy::fsync_dir(d));
   }
@@ -232,7 +227,7 @@ Status Agent::commit(Install& in) {
   LEDGE_TRY(deploy::pass(options_.checkpoint, "unlink " + in.bundle));
   if (::unlink(in.bundle.c_str()) != 0 && errno != ENOENT)
     return io_error(in.bundle + ": cannot remove: " + std::strerror(errno));
-  LEDGE_TRY(deploy::fsync_dir(parent_of(in.bundle)));
+  LEDGE_TRY(deploy::fsync_dir(deploy::parent_of(in.bundle)));
   LEDGE_TRY(remove_journal(slots_.journal_path(), options_.checkpoint));
   LEDGE_ASSIGN(auto active, slots_.active());
   if (!active) return internal_error("committed, but no model is active");
@@ -288,7 +283,7 @@ Status Agent::set_aside(const std::string& bundle, const std::string& reason) {
       return io_error(bundle + ": cannot move to " + to + ": " + std::strerror(errno));
   }
   LEDGE_TRY(deploy::fsync_dir(slots_.rejected_dir()));
-  return deploy::fsync_dir(parent_of(bundle));
+  return deploy::fsync_dir(deploy::parent_of(bundle));
 }
 
 // ---- recovery and the inbox ----

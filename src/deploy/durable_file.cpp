@@ -9,14 +9,10 @@
 
 namespace ledge::deploy {
 
-namespace {
-
 std::string parent_of(const std::string& path) {
   std::string p = std::filesystem::path(path).parent_path().string();
   return p.empty() ? "." : p;
 }
-
-}  // namespace
 
 Status write_all(int fd, const char* data, size_t n, const std::string& path) {
   while (n > 0) {

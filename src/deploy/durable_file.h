@@ -21,6 +21,9 @@ Status write_file_durably(const std::string& path, const std::string& bytes,
 // Writes all n bytes to fd (retrying short writes and EINTR).
 Status write_all(int fd, const char* data, size_t n, const std::string& path);
 
+// The folder that holds path ("." for a bare name): the folder to sync after renaming in it.
+std::string parent_of(const std::string& path);
+
 // fsync of a folder, so that the names created or renamed in it are on disk.
 Status fsync_dir(const std::string& dir);
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "../common/temp_dir.h"
 #include "agent/agent.h"
 #include "artifact/artifact.h"
 #include "core/file.h"
@@ -28,22 +29,7 @@ inline std::string example_dir() {
   return std::string(LEDGE_SOURCE_DIR) + "/examples/fashion_mnist";
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ledge_agent_XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using ledge::testing::TempDir;
 
 // The model, its golden files, and signing keys; shared by every test (built once).
 struct Materials {

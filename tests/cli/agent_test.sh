@@ -4,33 +4,9 @@
 # commit, a SIGKILL in the middle of an install leaves a runnable model, and every install
 # and rollback reaches Debian's mosquitto on a free 127.0.0.1 port.
 #   agent_test.sh PATH_TO_LEDGE
-set -uo pipefail
 ledge="$1"
 example="$(dirname "$0")/../../examples/fashion_mnist"
-tmp=$(mktemp -d)
-broker_pid=
-sub_pid=
-agent_pid=
-cleanup() {
-  [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
-  [ -n "$sub_pid" ] && kill "$sub_pid" 2>/dev/null
-  [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-passed=0
-failed=0
-check() {  # check NAME CONDITION...
-  local name="$1"; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
-wait_for() {  # wait_for SECONDS CONDITION...: polls until true
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    [ $SECONDS -ge $deadline ] && return 1
-    sleep 0.1
-  done
-}
+source "$(dirname "$0")/lib.sh"
 infer_version() {  # the model version the agent's socket answers with
   "$ledge" agent infer --socket "$tmp/state/infer.sock" --input image="$example/sample_0.npy" \
     2>/dev/null | sed -n 's/^model version //p'
@@ -63,23 +39,13 @@ bundle() {  # bundle OUT VERSION [GOLDEN_DIR]
 deliver() { cp "$1" "$tmp/inbox/$2.partial" && mv "$tmp/inbox/$2.partial" "$tmp/inbox/$2"; }
 
 # The broker and a subscriber that logs every message.
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$port" >"$tmp/mosquitto.conf"
-[ "$(id -u)" -eq 0 ] && echo 'user root' >>"$tmp/mosquitto.conf"
-/usr/sbin/mosquitto -c "$tmp/mosquitto.conf" >"$tmp/mosquitto.log" 2>&1 &
-broker_pid=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.05
-done
-mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -v -t 'ledge/#' >"$tmp/received.txt" &
-sub_pid=$!
-sleep 0.5
+start_broker
+start_subscriber
 
 # The daemon, empty at first.
 "$ledge" agent --state-dir "$tmp/state" --trust "$tmp/root.pub" --inbox "$tmp/inbox" \
   --broker "mqtt://127.0.0.1:$port" --poll-ms 100 --summary-seconds 1 >"$tmp/agent.out" 2>"$tmp/agent.err" &
-agent_pid=$!
+daemon_pid=$!
 check "socket appears" wait_for 10 test -S "$tmp/state/infer.sock"
 "$ledge" agent infer --socket "$tmp/state/infer.sock" --input image="$example/sample_0.npy" \
   >/dev/null 2>"$tmp/infer.err"
@@ -122,9 +88,9 @@ check "rollback event with its reason" wait_for 20 grep -q '/events/rollback .*h
 check "rejection events" wait_for 20 received_at_least 2 install_rejected
 check "inference summary" wait_for 20 grep -q '/events/inference_summary .*"count"' "$tmp/received.txt"
 check "log lines as events" wait_for 20 grep -q "/events/log .*v3.bundle: rolled_back" "$tmp/received.txt"
-kill "$agent_pid" && wait "$agent_pid"
+kill "$daemon_pid" && wait "$daemon_pid"
 check "SIGTERM: clean exit" test $? -eq 0
-agent_pid=
+daemon_pid=
 check "socket removed at exit" test ! -e "$tmp/state/infer.sock"
 
 # SIGKILL in the middle of an install (at its 20th durable step: the slot is half written),
@@ -148,5 +114,4 @@ check "missing --trust: exit 2" test $? -eq 2
 "$ledge" agent infer --socket "$tmp/nowhere.sock" --input image="$example/sample_0.npy" >/dev/null 2>&1
 check "no agent listening: I/O error" test $? -ne 0
 
-echo "agent CLI: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "agent CLI"

@@ -2,35 +2,19 @@
 # End-to-end checks of signed bundles: keygen -> delegate -> create -> verify/extract, then
 # one bundle per refusal, each with its own exit code (docs/deploy.md).
 #   bundle_test.sh PATH_TO_LEDGE
-set -uo pipefail
 ledge="$1"
 example="$(dirname "$0")/../../examples/fashion_mnist"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-check() {  # check NAME CONDITION...
-  local name="$1"; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
-# expect_error NAME EXIT_CODE CMD...: CMD must exit with EXIT_CODE and print one line
-# starting with "ledge: " on stderr.
-expect_error() {
-  local name="$1" code="$2"; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ "$rc" -eq "$code" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q '^ledge: ' "$tmp/err"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name (exit $rc, want $code; stderr:)"; cat "$tmp/err"
-  fi
+source "$(dirname "$0")/lib.sh"
+# Bundle refusals must also be exactly one line on stderr.
+expect_one_line_error() {
+  expect_error "$@"
+  check "$1: one stderr line" test "$(wc -l <"$tmp/err")" -eq 1
 }
 # expect_rejection NAME EXIT_CODE REASON BUNDLE [VERIFY OPTIONS...]: verify refuses with the
 # code, names the reason on stderr and in --json.
 expect_rejection() {
   local name="$1" code="$2" reason="$3" bundle="$4"; shift 4
-  expect_error "$name" "$code" "$ledge" bundle verify "$bundle" --trust "$tmp/root.pub" "$@"
+  expect_one_line_error "$name" "$code" "$ledge" bundle verify "$bundle" --trust "$tmp/root.pub" "$@"
   check "$name: reason on stderr" grep -q "bundle rejected \[$reason\]" "$tmp/err"
   "$ledge" bundle verify "$bundle" --trust "$tmp/root.pub" --json "$@" >"$tmp/verdict.json" 2>/dev/null
   check "$name: reason in --json" grep -q "\"rejection\": \"$reason\"" "$tmp/verdict.json"
@@ -49,7 +33,7 @@ for k in root a b outsider; do
 done
 check "keygen prints the key id" grep -Eq '^key id: [0-9a-f]{16}$' "$tmp/keygen.txt"
 check "secret key is private" test "$(stat -c %a "$tmp/root.key")" = 600
-expect_error "keygen will not replace a key" 2 "$ledge" keygen -o "$tmp/root"
+expect_one_line_error "keygen will not replace a key" 2 "$ledge" keygen -o "$tmp/root"
 
 # Delegations: version 1 delegates a and b; version 2 rotates a out (revoked) and c in.
 "$ledge" bundle delegate --root "$tmp/root.key" --key "$tmp/a.pub" --key "$tmp/b.pub" \
@@ -64,9 +48,9 @@ check "delegate with --revoke" grep -q "$(grep -o '"key_id": "[0-9a-f]*"' "$tmp/
   --expires 1h -o "$tmp/d1_expired.json" >/dev/null
 "$ledge" bundle delegate --root "$tmp/a.key" --key "$tmp/a.pub" --version 1 -o "$tmp/d1_fake.json" \
   >/dev/null
-expect_error "threshold above the key count" 2 "$ledge" bundle delegate --root "$tmp/root.key" \
+expect_one_line_error "threshold above the key count" 2 "$ledge" bundle delegate --root "$tmp/root.key" \
   --key "$tmp/a.pub" --threshold 2 --version 1 -o "$tmp/bad.json"
-expect_error "bad --expires" 2 "$ledge" bundle delegate --root "$tmp/root.key" --key "$tmp/a.pub" \
+expect_one_line_error "bad --expires" 2 "$ledge" bundle delegate --root "$tmp/root.key" --key "$tmp/a.pub" \
   --version 1 --expires 3w -o "$tmp/bad.json"
 
 # The model and its golden vectors (outputs from ledge run itself).
@@ -100,17 +84,17 @@ check "extract writes the goldens" cmp -s "$tmp/slot/case1.output.logits.npy" "$
 check "extracted model runs to its golden output" cmp -s "$tmp/slot_run/logits.npy" "$tmp/slot/case0.output.logits.npy"
 
 # Refusals by create itself: bad inputs, and signers devices would refuse.
-expect_error "create: signer not delegated" 2 create "$tmp/x.bundle" --version 3 \
+expect_one_line_error "create: signer not delegated" 2 create "$tmp/x.bundle" --version 3 \
   --key "$tmp/outsider.key" --delegation "$tmp/d1.json"
-expect_error "create: below threshold" 2 create "$tmp/x.bundle" --version 3 --key "$tmp/a.key" \
+expect_one_line_error "create: below threshold" 2 create "$tmp/x.bundle" --version 3 --key "$tmp/a.key" \
   --delegation "$tmp/d1_two.json"
-expect_error "create: unknown cpu feature" 2 create "$tmp/x.bundle" --version 3 --key "$tmp/a.key" \
+expect_one_line_error "create: unknown cpu feature" 2 create "$tmp/x.bundle" --version 3 --key "$tmp/a.key" \
   --delegation "$tmp/d1.json" --cpu-features avx3
 mkdir -p "$tmp/golden_bad" && cp "$tmp/golden/case0.input.image.npy" "$tmp/golden_bad/case0.input.pixels.npy"
 cp "$tmp/golden/case0.output.logits.npy" "$tmp/golden_bad/"
-expect_error "create: golden tensor the model lacks" 2 "$ledge" bundle create --model "$tmp/model.ledge" \
+expect_one_line_error "create: golden tensor the model lacks" 2 "$ledge" bundle create --model "$tmp/model.ledge" \
   --golden "$tmp/golden_bad" --version 3 --key "$tmp/a.key" --delegation "$tmp/d1.json" -o "$tmp/x.bundle"
-expect_error "create: not an artifact" 3 "$ledge" bundle create --model "$example/model.onnx" \
+expect_one_line_error "create: not an artifact" 3 "$ledge" bundle create --model "$example/model.onnx" \
   --golden "$tmp/golden" --version 3 --key "$tmp/a.key" --delegation "$tmp/d1.json" -o "$tmp/x.bundle"
 
 # Each refusal of verify, each with its own exit code.
@@ -120,7 +104,7 @@ cp "$example/model.onnx" "$tmp/garbage.bundle"
 expect_rejection "not a bundle" 10 malformed "$tmp/garbage.bundle"
 cp "$tmp/ok.bundle" "$tmp/tampered.bundle" && flip_last_byte "$tmp/tampered.bundle"
 expect_rejection "tampered" 11 tampered "$tmp/tampered.bundle"
-expect_error "extract refuses tampered" 11 "$ledge" bundle extract "$tmp/tampered.bundle" \
+expect_one_line_error "extract refuses tampered" 11 "$ledge" bundle extract "$tmp/tampered.bundle" \
   --trust "$tmp/root.pub" -o "$tmp/slot_bad"
 check "nothing extracted from a tampered bundle" test ! -e "$tmp/slot_bad/model.ledge"
 create "$tmp/unknown.bundle" --version 3 --key "$tmp/outsider.key" --delegation "$tmp/d1.json" --unchecked
@@ -147,8 +131,7 @@ expect_rejection "runtime version" 17 target_mismatch "$tmp/runtime.bundle"
 create "$tmp/fake_root.bundle" --version 3 --key "$tmp/a.key" --delegation "$tmp/d1_fake.json"
 expect_rejection "delegation not signed by root" 18 delegation_untrusted "$tmp/fake_root.bundle"
 expect_rejection "stale delegation" 19 delegation_stale "$tmp/ok.bundle" --min-delegation-version 2
-expect_error "missing trust file" 5 "$ledge" bundle verify "$tmp/ok.bundle" --trust "$tmp/none.pub"
-expect_error "missing bundle" 5 "$ledge" bundle verify "$tmp/none.bundle" --trust "$tmp/root.pub"
+expect_one_line_error "missing trust file" 5 "$ledge" bundle verify "$tmp/ok.bundle" --trust "$tmp/none.pub"
+expect_one_line_error "missing bundle" 5 "$ledge" bundle verify "$tmp/none.bundle" --trust "$tmp/root.pub"
 
-echo "bundle CLI tests: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "bundle CLI tests"

@@ -300,7 +300,19 @@ for r in "$runner" "$static_runner"; do
   if [ -n "$(nm "$r" 2>/dev/null | head -1)" ]; then  # has symbols (ledge-run-static is stripped)
     check "$name has no protobuf code" bash -c "! nm -C '$r' | grep -q 'google::protobuf'"
   fi
+  # --bench: the report of `ledge bench --json`, from this small process, on random inputs.
+  "$r" "$tmp/example.ledge" --bench --iterations 4 --warmup 1 --threads 2 >"$tmp/$name.bench.json"
+  check "$name --bench exit 0" test $? -eq 0
+  check "$name --bench report" /usr/bin/python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+ok = j['iterations'] == 4 and j['threads'] == 2 and j['stopped_by'] == 'iterations'
+ok = ok and 0 < j['min_ms'] <= j['median_ms'] <= j['p90_ms'] <= j['p99_ms'] <= j['max_ms']
+ok = ok and j['peak_rss_mb'] >= j['rss_after_load_mb'] > 0 and j['weights_bytes'] > 100000
+sys.exit(0 if ok else 1)" "$tmp/$name.bench.json"
   prefix='ledge-run: '
+  expect_error "$name --bench with outputs" 2 "$r" "$tmp/example.ledge" --bench --output-dir "$tmp/x"
+  expect_error "$name --bench bad seconds" 2 "$r" "$tmp/example.ledge" --bench --max-seconds -1
   expect_error "$name without inputs" 2 "$r" "$tmp/example.ledge"
   expect_error "$name onnx file" 3 "$r" "$example"
   expect_error "$name corrupt" 3 "$r" "$tmp/flipped.ledge"

@@ -4,36 +4,11 @@
 # source (the frame accounting of the report), events through the durable queue to Debian's
 # mosquitto, and clear errors for bad sources and rules.
 #   stream_test.sh PATH_TO_LEDGE
-set -uo pipefail
 ledge="$1"
 model="$(dirname "$0")/../../examples/fashion_mnist/model.onnx"
 images=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
 labels=/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
-tmp=$(mktemp -d)
-broker_pid=""
-trap '[ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-check() {  # check NAME CONDITION...
-  local name="$1"; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
-expect_error() {  # expect_error NAME EXIT_CODE CMD...: that exit code, last stderr line "ledge: "
-  local name="$1" code="$2"; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ "$rc" -eq "$code" ] && tail -n 1 "$tmp/err" | grep -q '^ledge: '; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name (exit $rc, want $code; stderr:)"; cat "$tmp/err"
-  fi
-}
-# json_check NAME FILE PYTHON_EXPRESSION: the expression over `j` (the parsed file) is true.
-json_check() {
-  local name="$1" file="$2" expr="$3"
-  check "$name" /usr/bin/python3 -c "import json,sys; j=json.load(open('$file')); sys.exit(0 if ($expr) else 1)"
-}
+source "$(dirname "$0")/lib.sh"
 
 if [ ! -f "$images" ]; then
   echo "stream_test.sh: dataset-fashion-mnist is not installed; skipped"
@@ -116,19 +91,9 @@ json_check "drift: in the report" "$tmp/drift.json" \
   'any(a["measure"] == "input_fps" and a["current"] < 24 for a in j["drift_alarms"])'
 
 # MQTT: events go through the durable queue (--state-dir) to the broker.
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$port" >"$tmp/mosquitto.conf"
-[ "$(id -u)" -eq 0 ] && echo 'user root' >>"$tmp/mosquitto.conf"
-if [ -x /usr/sbin/mosquitto ] && command -v mosquitto_sub >/dev/null; then
-  /usr/sbin/mosquitto -c "$tmp/mosquitto.conf" >"$tmp/mosquitto.log" 2>&1 &
-  broker_pid=$!
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.05
-  done
-  mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -v -t 'ledge/#' >"$tmp/received.txt" &
-  sub_pid=$!
-  sleep 0.5
+if have_broker; then
+  start_broker
+  start_subscriber
   "$ledge" stream --model "$model" --source "dir:$tmp/frames" --emit change \
     --to "mqtt://127.0.0.1:$port" --state-dir "$tmp/state" --device-id cam1 >"$tmp/mqtt.out" 2>"$tmp/mqtt.err"
   check "mqtt: exit 0" test $? -eq 0
@@ -144,8 +109,7 @@ if [ -x /usr/sbin/mosquitto ] && command -v mosquitto_sub >/dev/null; then
   check "mqtt: every change event received" test "$(received)" -eq "$events"
   check "mqtt: the final report received" grep -q '^ledge/cam1/events/stream_report ' "$tmp/received.txt"
   check "mqtt: no event lines on stdout" test "$(grep -c '^{"event"' "$tmp/mqtt.out")" -eq 0
-  kill "$sub_pid" 2>/dev/null
-  wait "$sub_pid" 2>/dev/null
+  stop_subscriber
 else
   echo "stream_test.sh: mosquitto not installed; MQTT part skipped"
 fi
@@ -195,5 +159,4 @@ expect_error "mqtt without state dir" 2 "$ledge" stream --model "$model" --sourc
 expect_error "bad preprocess" 2 "$ledge" stream --model "$model" --source "dir:$tmp/frames" --preprocess normalize=sometimes
 expect_error "frames that do not fit the model" 2 "$ledge" stream --model "$model" --source "dir:$tmp/frames" --preprocess crop=20
 
-echo "stream_test.sh: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "stream_test.sh"

@@ -3,44 +3,10 @@
 # record, stats, drain to the broker (seen by mosquitto_sub), privacy default, corrupt queue
 # file, and one-line errors with their exit codes.
 #   telemetry_test.sh PATH_TO_LEDGE
-set -uo pipefail
 ledge="$1"
-tmp=$(mktemp -d)
-broker_pid=
-sub_pid=
-cleanup() {
-  [ -n "$sub_pid" ] && kill "$sub_pid" 2>/dev/null
-  [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-passed=0
-failed=0
-check() {  # check NAME CONDITION...
-  local name="$1"; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
-expect_error() {  # expect_error NAME EXIT_CODE CMD...: that exit code, last stderr line "ledge: "
-  local name="$1" code="$2"; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ "$rc" -eq "$code" ] && tail -n 1 "$tmp/err" | grep -q '^ledge: '; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name (exit $rc, want $code; stderr:)"; cat "$tmp/err"
-  fi
-}
+source "$(dirname "$0")/lib.sh"
 
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$port" >"$tmp/mosquitto.conf"
-[ "$(id -u)" -eq 0 ] && echo 'user root' >>"$tmp/mosquitto.conf"
-/usr/sbin/mosquitto -c "$tmp/mosquitto.conf" >"$tmp/mosquitto.log" 2>&1 &
-broker_pid=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.05
-done
+start_broker
 
 state="$tmp/state"
 for i in 0 1 2 3 4; do
@@ -54,9 +20,7 @@ device=$("$ledge" telemetry --state-dir "$state" --stats --json | /usr/bin/pytho
 check "a device id was generated" test -n "$device"
 
 # The subscriber is ready once it holds its connection; then the backlog goes out.
-mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -v -t 'ledge/#' >"$tmp/received.txt" &
-sub_pid=$!
-sleep 0.5
+start_subscriber
 "$ledge" telemetry --state-dir "$state" --broker "mqtt://127.0.0.1:$port" --once >"$tmp/send.txt" 2>"$tmp/send.err"
 check "--once exit 0" test $? -eq 0
 check "sent 5, withheld 1" grep -q 'sent 5 events (5 acknowledged), 1 raw events withheld' "$tmp/send.txt"
@@ -98,10 +62,9 @@ expect_error "bad kind" 2 "$ledge" telemetry --state-dir "$state" --record 'a/b'
 expect_error "bad payload" 2 "$ledge" telemetry --state-dir "$state" --record x --payload '[1]'
 expect_error "bad device id" 2 "$ledge" telemetry --state-dir "$state" --broker "mqtt://127.0.0.1:$port" --device-id 'a+b' --once
 expect_error "state dir is a file" 5 "$ledge" telemetry --state-dir "$tmp/mosquitto.conf" --stats
-kill "$broker_pid"; wait "$broker_pid" 2>/dev/null; broker_pid=
+stop_broker
 expect_error "broker down" 5 "$ledge" telemetry --state-dir "$state" --broker "mqtt://127.0.0.1:$port" --once --timeout 1
 "$ledge" telemetry --state-dir "$state" --stats >"$tmp/kept.txt"
 check "broker down: the events stay queued" grep -q '^queued *1 events' "$tmp/kept.txt"
 
-echo "telemetry CLI: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "telemetry CLI"

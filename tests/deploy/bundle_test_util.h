@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "../common/temp_dir.h"
 #include "core/file.h"
 #include "deploy/bundle.h"
 #include "deploy/delegation.h"
@@ -15,23 +16,7 @@
 
 namespace ledge::deploy::testing {
 
-// A fresh folder under the system's temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ledge_bundle_XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using ledge::testing::TempDir;
 
 inline KeyPair new_key() {
   auto k = generate_key_pair();

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "../unit/temp_dir.h"
+#include "../common/temp_dir.h"
 
 namespace ledge::deploy {
 namespace {

@@ -12,7 +12,7 @@
 #include <set>
 #include <thread>
 
-#include "../unit/temp_dir.h"
+#include "../common/temp_dir.h"
 
 namespace ledge::deploy {
 namespace {

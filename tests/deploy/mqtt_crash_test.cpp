@@ -8,7 +8,7 @@
 
 #include <set>
 
-#include "../unit/temp_dir.h"
+#include "../common/temp_dir.h"
 #include "deploy/mqtt_uplink.h"
 #include "mqtt_test_broker.h"
 

@@ -6,7 +6,7 @@
 
 #include <set>
 
-#include "../unit/temp_dir.h"
+#include "../common/temp_dir.h"
 #include "mqtt_test_broker.h"
 
 namespace ledge::deploy {

@@ -5,8 +5,8 @@
 
 #include <random>
 
+#include "../common/temp_dir.h"
 #include "../unit/image_encode.h"
-#include "../unit/temp_dir.h"
 #include "stream/pipeline.h"
 #include "stream/source_spec.h"
 #include "video_writer.h"

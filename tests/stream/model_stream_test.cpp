@@ -5,8 +5,8 @@
 
 #include <cmath>
 
+#include "../common/temp_dir.h"
 #include "../unit/image_encode.h"
-#include "../unit/temp_dir.h"
 #include "io/idx.h"
 #include "onnx/import.h"
 #include "stream/model_inference.h"

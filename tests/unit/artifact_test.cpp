@@ -13,11 +13,11 @@
 #include <sstream>
 #include <string>
 
+#include "../common/temp_dir.h"
 #include "core/file.h"
 #include "io/npy.h"
 #include "onnx/import.h"
 #include "runtime/session.h"
-#include "temp_dir.h"
 
 namespace ledge {
 namespace {

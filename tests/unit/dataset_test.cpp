@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../common/temp_dir.h"
 #include "io/idx.h"
 #include "io/npy.h"
-#include "temp_dir.h"
 
 namespace ledge {
 namespace {

@@ -7,10 +7,10 @@
 
 #include <filesystem>
 
+#include "../common/temp_dir.h"
 #include "data/dataset.h"
 #include "image_encode.h"
 #include "io/npy.h"
-#include "temp_dir.h"
 
 namespace ledge {
 namespace {

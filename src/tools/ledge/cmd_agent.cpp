@@ -19,6 +19,7 @@
 #include "agent/agent.h"
 #include "agent/fault_injector.h"
 #include "agent/inference_service.h"
+#include "core/file.h"
 #include "deploy/broker_url.h"
 #include "deploy/device_metrics.h"
 #include "deploy/event_queue.h"
@@ -224,14 +225,10 @@ int show_status(const AgentArgs& a) {
     if (e.path().extension() == ".reason") reasons.push_back(e.path().string());
   std::sort(reasons.begin(), reasons.end());
   for (const auto& p : reasons) {
-    std::string text;
-    if (FILE* f = std::fopen(p.c_str(), "r")) {
-      char buf[4096];
-      const size_t n = std::fread(buf, 1, sizeof buf, f);
-      std::fclose(f);
-      text.assign(buf, n);
-      while (!text.empty() && text.back() == '\n') text.pop_back();
-    }
+    // A reason is a line or two; an unreadable one is shown as such, not skipped.
+    Expected<std::string> read = read_file(p, 4096);
+    std::string text = read ? std::move(*read) : "(unreadable: " + read.error().message() + ")";
+    while (!text.empty() && text.back() == '\n') text.pop_back();
     rejected.push_back({{"bundle", std::filesystem::path(p).stem().string()}, {"reason", text}});
   }
   j["rejected"] = rejected;
