@@ -13,10 +13,10 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "runtime/measure.h"
 #include "runtime/session.h"
 #include "tools/ledge/commands.h"
 #include "tools/ledge/common.h"
@@ -44,51 +44,6 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// A `Kb` line of /proc/self/status ("VmHWM:   123456 kB") in MiB; nullopt where the file or the
-// line is missing (not Linux), so the report says n/a instead of a made-up number.
-std::optional<double> proc_status_mb(const std::string& key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.compare(0, key.size() + 1, key + ":") != 0) continue;
-    char* end = nullptr;
-    const double kb = std::strtod(line.c_str() + key.size() + 1, &end);
-    if (end == line.c_str() + key.size() + 1) return std::nullopt;
-    return kb / 1024.0;
-  }
-  return std::nullopt;
-}
-
-// Gives dynamic input dimensions the user did not fix a value: a leading (batch) dimension
-// becomes 1 with a note; any other unknown dimension, or an unknown rank, is an error, since
-// guessing an image size would measure a model nobody runs.
-// The notes go to `notes`, printed once the session exists (an error after them would leave
-// more than the one line an error should be).
-Status fix_dynamic_inputs(const Graph& graph, std::map<std::string, Shape>& overrides,
-                          std::vector<std::string>& notes) {
-  for (const auto& in : graph.inputs) {
-    if (graph.initializers.count(in.name) || overrides.count(in.name)) continue;
-    if (!in.type.shape)
-      return invalid_argument("input '" + in.name +
-                              "' has an unknown rank; give its shape with --shape " + in.name +
-                              "=DIMS");
-    Shape shape = *in.type.shape;
-    if (in.type.is_static()) continue;
-    for (size_t i = 0; i < shape.size(); ++i) {
-      if (shape[i] >= 0) continue;
-      if (i != 0)
-        return invalid_argument("input '" + in.name + "' has a dynamic dimension " +
-                                std::to_string(i) + " (" + in.type.to_string() +
-                                "); fix it with --shape " + in.name + "=DIMS");
-      shape[i] = 1;
-    }
-    notes.push_back("input '" + in.name + "' has a dynamic batch dimension; using " +
-                    shape_to_string(shape) + " (set --shape)");
-    overrides[in.name] = std::move(shape);
-  }
-  return Status();
-}
-
 // File to ready session, from an ONNX model or a .ledge artifact (told apart by content).
 Expected<std::unique_ptr<Session>> load_for_bench(const std::string& path, SessionOptions options) {
   std::error_code ec;
@@ -102,52 +57,6 @@ Expected<std::unique_ptr<Session>> load_for_bench(const std::string& path, Sessi
   return session;
 }
 
-Expected<std::map<std::string, Tensor>> random_feeds(const Session& session, uint64_t seed) {
-  std::map<std::string, Tensor> feeds;
-  for (const auto& in : session.inputs()) {
-    if (in.type.dtype == DType::kUndefined)
-      return invalid_model("input '" + in.name + "' declares no element type");
-    if (!in.type.is_static())
-      return invalid_argument("input '" + in.name + "' is " + in.type.to_string() +
-                              " after overrides; fix its shape with --shape " + in.name + "=DIMS");
-    LEDGE_ASSIGN(feeds[in.name], random_tensor(in.type.dtype, *in.type.shape, seed++));
-  }
-  return feeds;
-}
-
-struct Timings {
-  double first_run_ms = 0;
-  std::vector<double> runs_ms;  // the timed runs, in order
-  bool stopped_by_time = false;
-};
-
-struct Summary {
-  double median = 0, p90 = 0, p99 = 0, mean = 0, min = 0, max = 0;
-};
-
-// Nearest-rank percentile of sorted samples (p in (0, 100]); the same rule as ort_bench.js.
-double percentile(const std::vector<double>& sorted, double p) {
-  const auto n = static_cast<double>(sorted.size());
-  const auto rank = static_cast<size_t>(std::ceil(p / 100.0 * n));
-  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
-}
-
-Summary summarize(std::vector<double> v) {
-  Summary s;
-  if (v.empty()) return s;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  s.p90 = percentile(v, 90);
-  s.p99 = percentile(v, 99);
-  s.min = v.front();
-  s.max = v.back();
-  double sum = 0;
-  for (double x : v) sum += x;
-  s.mean = sum / static_cast<double>(n);
-  return s;
-}
-
 Status check_args(const BenchArgs& a) {
   if (a.threads < 1 || a.threads > 1024)
     return invalid_argument("--threads must be between 1 and 1024, got " +
@@ -159,26 +68,6 @@ Status check_args(const BenchArgs& a) {
   if (!std::isfinite(a.max_seconds) || a.max_seconds < 0)
     return invalid_argument("--max-seconds must be 0 (no limit) or a positive number of seconds");
   return Status();
-}
-
-Expected<Timings> time_runs(const Session& session, const std::map<std::string, Tensor>& feeds,
-                            const BenchArgs& a) {
-  Timings t;
-  auto start = Clock::now();
-  LEDGE_TRY(session.run(feeds).status());
-  t.first_run_ms = ms_since(start);
-  for (int64_t i = 0; i < a.warmup; ++i) LEDGE_TRY(session.run(feeds).status());
-  const auto loop_start = Clock::now();
-  for (int64_t i = 0; i < a.iterations; ++i) {
-    if (a.max_seconds > 0 && i > 0 && ms_since(loop_start) >= a.max_seconds * 1000) {
-      t.stopped_by_time = true;
-      break;
-    }
-    start = Clock::now();
-    LEDGE_TRY(session.run(feeds).status());
-    t.runs_ms.push_back(ms_since(start));
-  }
-  return t;
 }
 
 // Where the time of a run goes, node by node: after the timed runs, as many runs again
@@ -260,9 +149,9 @@ int bench(const BenchArgs& a) {
 
   auto feeds = random_feeds(**session, a.seed);
   if (!feeds) return report(feeds.error());
-  auto timings = time_runs(**session, *feeds, a);
+  auto timings = time_runs(**session, *feeds, {a.warmup, a.iterations, a.max_seconds});
   if (!timings) return report(std::move(timings).error().with_context(a.model));
-  const Summary s = summarize(timings->runs_ms);
+  const TimingSummary s = summarize(timings->runs_ms);
   std::vector<NodeTime> profile;
   if (a.profile) {
     auto p = profile_nodes(**session, *feeds, a.iterations);

@@ -1,7 +1,6 @@
 #include "tools/ledge/common.h"
 
 #include <cstdio>
-#include <random>
 
 #include "artifact/artifact.h"
 #include "io/npy.h"
@@ -47,25 +46,6 @@ Expected<Tensor> read_tensor_file(const std::string& path) {
   if (ends_with(".npy")) return read_npy(path);
   if (ends_with(".pb")) return read_tensor_pb(path);
   return invalid_argument(path + ": unknown tensor file type (expected .npy or .pb)");
-}
-
-Expected<Tensor> random_tensor(DType dtype, const Shape& shape, uint64_t seed) {
-  LEDGE_ASSIGN(Tensor t, Tensor::make(dtype, shape));
-  std::mt19937_64 rng(seed);
-  Status st = dispatch(dtype, [&]<class T>() {
-    T* p = t.data<T>();
-    for (int64_t i = 0; i < t.numel(); ++i) {
-      if constexpr (std::is_same_v<T, bool>) {
-        p[i] = (rng() & 1) != 0;
-      } else if constexpr (is_floating_v<T>) {
-        p[i] = static_cast<T>(std::uniform_real_distribution<float>(-1.f, 1.f)(rng));
-      } else {
-        p[i] = static_cast<T>(rng() % 10);  // small non-negative: safe as indices and sizes
-      }
-    }
-  });
-  LEDGE_TRY(st);
-  return t;
 }
 
 std::string sanitize_name(const std::string& name) {

@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "core/tensor.h"
 #include "ir/graph.h"
+#include "runtime/measure.h"  // random_tensor for inputs the user did not give
 
 namespace ledge::cli {
 
@@ -23,8 +24,6 @@ Expected<std::shared_ptr<Model>> load_model(const std::string& path);
 Expected<std::map<std::string, Shape>> parse_shape_overrides(const std::vector<std::string>& opts);
 // Reads a .npy or ONNX TensorProto .pb file, chosen by extension.
 Expected<Tensor> read_tensor_file(const std::string& path);
-// Deterministic pseudo-random tensor for inputs the user did not give.
-Expected<Tensor> random_tensor(DType dtype, const Shape& shape, uint64_t seed);
 // A file name for a tensor name: characters outside [A-Za-z0-9_.-] become '_'.
 std::string sanitize_name(const std::string& name);
 

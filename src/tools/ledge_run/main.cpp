@@ -3,6 +3,11 @@
 // no CLI library), so that it stays small and can be linked statically.
 //
 //   ledge-run model.ledge --input x=x.npy [--output-dir out] [--iterations 100]
+//   ledge-run model.ledge --bench [--threads 2] [--iterations 50] [--warmup 5]
+//
+// --bench measures what a device pays, as `ledge bench --json` does (runtime/measure.h):
+// load, first run, timed runs, resident memory of this small process. Inputs not given are
+// random (seed 0, as ledge bench).
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -12,11 +17,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "artifact/artifact.h"
 #include "io/npy.h"
+#include "runtime/measure.h"
 #include "runtime/session.h"
 
 namespace {
@@ -30,16 +37,23 @@ constexpr const char* kUsage =
     "  --shape NAME=DIMS       fix a dynamic input shape (like 1x3x224x224)\n"
     "  --iterations N          run N more times and print the time per run\n"
     "  --threads N             worker threads (default 1)\n"
-    "  --no-verify             skip the checksum of the file (faster load)\n";
+    "  --no-verify             skip the checksum of the file (faster load)\n"
+    "  --bench                 time the runs instead: one JSON report (load_ms, median_ms,\n"
+    "                          p90_ms, p99_ms, peak_rss_mb, ...); random inputs where none given\n"
+    "  --warmup N              with --bench: untimed runs after the first (default 5)\n"
+    "  --max-seconds T         with --bench: stop the timed runs after T seconds\n";
 
 struct Args {
   std::string model;
   std::vector<std::pair<std::string, std::string>> inputs;
   std::map<std::string, Shape> shapes;
   std::string output_dir;
-  long iterations = 0;
+  long iterations = -1;  // -1: not given (no timed runs; 50 with --bench)
+  long warmup = 5;
+  double max_seconds = 0;
   int threads = 1;
   bool verify = true;
+  bool bench = false;
 };
 
 // Exit codes as in the ledge CLI: 2 invalid argument, 3 invalid model, 4 unsupported,
@@ -74,7 +88,8 @@ Expected<Args> parse_args(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     const bool takes_value = flag == "--input" || flag == "--output-dir" || flag == "--shape" ||
-                             flag == "--iterations" || flag == "--threads";
+                             flag == "--iterations" || flag == "--threads" || flag == "--warmup" ||
+                             flag == "--max-seconds";
     if (takes_value && i + 1 >= argc) return invalid_argument(flag + " needs a value");
     const std::string value = takes_value ? argv[++i] : "";
     if (flag == "--input") {
@@ -92,6 +107,15 @@ Expected<Args> parse_args(int argc, char** argv) {
     } else if (flag == "--threads") {
       LEDGE_ASSIGN(long t, parse_count(flag, value, 1));
       a.threads = static_cast<int>(std::min(t, 1024L));
+    } else if (flag == "--warmup") {
+      LEDGE_ASSIGN(a.warmup, parse_count(flag, value, 0));
+    } else if (flag == "--max-seconds") {
+      char* end = nullptr;
+      a.max_seconds = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0' || !(a.max_seconds >= 0) || a.max_seconds > 1e6)
+        return invalid_argument("--max-seconds expects a number of seconds, got '" + value + "'");
+    } else if (flag == "--bench") {
+      a.bench = true;
     } else if (flag == "--no-verify") {
       a.verify = false;
     } else if (!flag.empty() && flag[0] == '-') {
@@ -103,6 +127,10 @@ Expected<Args> parse_args(int argc, char** argv) {
     }
   }
   if (a.model.empty()) return invalid_argument("no model given");
+  if (a.bench && !a.output_dir.empty())
+    return invalid_argument("--bench writes no outputs; leave out --output-dir");
+  if (a.bench && a.iterations == 0)
+    return invalid_argument("--bench needs --iterations of 1 or more");
   return a;
 }
 
@@ -123,6 +151,34 @@ double ms_since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
+// --bench: the JSON keys of `ledge bench --json` that a device runner can know.
+int bench(const Args& a, const Session& session, std::map<std::string, Tensor> feeds,
+          double load_ms, std::optional<double> rss_after_load) {
+  auto random = random_feeds(session, 0);
+  if (!random) return report(random.error());
+  for (auto& [name, t] : *random) feeds.try_emplace(name, std::move(t));
+  const TimingPlan plan{a.warmup, a.iterations < 0 ? 50 : a.iterations, a.max_seconds};
+  auto timings = time_runs(session, feeds, plan);
+  if (!timings) return report(std::move(timings).error().with_context(a.model));
+  const TimingSummary s = summarize(timings->runs_ms);
+  const auto peak_rss = proc_status_mb("VmHWM");
+  const SessionStats stats = session.stats();
+  auto mb = [](const std::optional<double>& v) {
+    return v ? std::to_string(*v) : std::string("null");
+  };
+  std::printf(
+      "{\"runner\": \"ledge-run\", \"threads\": %d, \"load_ms\": %.4f, \"first_run_ms\": %.4f, "
+      "\"warmup\": %ld, \"iterations\": %zu, \"stopped_by\": \"%s\", \"median_ms\": %.4f, "
+      "\"p90_ms\": %.4f, \"p99_ms\": %.4f, \"mean_ms\": %.4f, \"min_ms\": %.4f, "
+      "\"max_ms\": %.4f, \"rss_after_load_mb\": %s, \"peak_rss_mb\": %s, "
+      "\"weights_bytes\": %zu, \"arena_bytes\": %zu, \"nodes\": %zu}\n",
+      a.threads, load_ms, timings->first_run_ms, a.warmup, timings->runs_ms.size(),
+      timings->stopped_by_time ? "time" : "iterations", s.median, s.p90, s.p99, s.mean, s.min,
+      s.max, mb(rss_after_load).c_str(), mb(peak_rss).c_str(), stats.weights_bytes,
+      stats.arena_bytes, stats.nodes);
+  return 0;
+}
+
 int run(const Args& a) {
   const auto load_start = std::chrono::steady_clock::now();
   LoadOptions load_options;
@@ -132,9 +188,16 @@ int run(const Args& a) {
   SessionOptions options;
   options.shape_overrides = a.shapes;
   options.threads = a.threads;
+  std::vector<std::string> notes;  // --bench: a dynamic batch dimension becomes 1
+  if (a.bench) {
+    Status st = fix_dynamic_inputs((*model)->graph, options.shape_overrides, notes);
+    if (!st.ok()) return report(st.error());
+  }
   auto session = Session::create(*model, options);
   if (!session) return report(std::move(session).error().with_context(a.model));
+  for (const auto& note : notes) std::fprintf(stderr, "ledge-run: note: %s\n", note.c_str());
   const double load_ms = ms_since(load_start);
+  const std::optional<double> rss_after_load = proc_status_mb("VmRSS");
 
   std::map<std::string, Tensor> feeds;
   for (const auto& [name, file] : a.inputs) {
@@ -142,6 +205,7 @@ int run(const Args& a) {
     if (!t) return report(t.error());
     feeds[name] = std::move(*t);
   }
+  if (a.bench) return bench(a, **session, std::move(feeds), load_ms, rss_after_load);
   for (const auto& in : (*session)->inputs())
     if (!feeds.count(in.name))
       return report(invalid_argument("input '" + in.name + "' (" + in.type.to_string() +
@@ -168,7 +232,7 @@ int run(const Args& a) {
                 file.empty() ? "" : " -> ", file.c_str());
   }
 
-  if (a.iterations > 0) {
+  if (a.iterations > 0) {  // -1 (not given) and 0: none
     double total = 0, best = 0;
     for (long i = 0; i < a.iterations; ++i) {
       const auto start = std::chrono::steady_clock::now();
