@@ -70,7 +70,7 @@ Expected<HealthReport> health_check(const std::string& slot_dir, const deploy::M
   if (!model) return failed("model does not load: " + model.error().message());
   SessionOptions so;
   so.threads = options.threads;
-  auto session = Session::create(*model, so);
+  auto session = Session::create(std::move(*model), so);
   if (!session) return failed("model does not plan: " + session.error().message());
   if (m.golden.empty()) return failed("the bundle has no golden vectors");
 

@@ -19,8 +19,7 @@ namespace ledge::agent {
 
 struct InferenceService::Served {
   ActiveRecord record;
-  std::shared_ptr<Model> model;
-  std::unique_ptr<Session> session;
+  std::unique_ptr<Session> session;  // owns the model: a second owner would keep every weight
   std::mutex run_mutex;  // one run at a time per session (its arena is shared by its runs)
 };
 
@@ -85,10 +84,11 @@ void InferenceService::stop() {
 Status InferenceService::serve(const ActiveRecord& record, const std::string& slot_dir) {
   auto served = std::make_shared<Served>();
   served->record = record;
-  LEDGE_ASSIGN(served->model, load_artifact(slot_dir + "/" + record.model));
+  LEDGE_ASSIGN(auto model, load_artifact(slot_dir + "/" + record.model));
   SessionOptions so;
   so.threads = options_.threads;
-  LEDGE_ASSIGN(served->session, Session::create(served->model, so));
+  // Handed over: the session frees the weights its kernels packed (and the file's pages).
+  LEDGE_ASSIGN(served->session, Session::create(std::move(model), so));
   std::lock_guard lock(mutex_);
   current_ = std::move(served);  // requests in flight keep the previous one alive
   ++stats_.swaps;

@@ -130,7 +130,7 @@ int evaluate(const EvaluateArgs& a) {
 
   auto model = load_model(a.model);
   if (!model) return report(model.error());
-  auto session = Session::create(*model);
+  auto session = Session::create(std::move(*model));
   if (!session) return report(std::move(session).error().with_context(a.model));
   const auto& inputs = (*session)->inputs();
   const ValueInfo* in = nullptr;

@@ -50,7 +50,7 @@ int run(const RunArgs& a) {
   if (!overrides) return report(overrides.error());
   SessionOptions opts;
   opts.shape_overrides = *overrides;
-  auto session = Session::create(*model, opts);
+  auto session = Session::create(std::move(*model), opts);
   if (!session) return report(std::move(session).error().with_context(a.model));
 
   std::map<std::string, Tensor> feeds;

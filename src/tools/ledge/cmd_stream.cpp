@@ -173,7 +173,7 @@ int stream_command(const StreamArgs& a) {
   if (!model) return report(model.error());
   SessionOptions opts;
   opts.threads = a.threads;
-  auto session = Session::create(*model, opts);
+  auto session = Session::create(std::move(*model), opts);
   if (!session) return report(std::move(session).error().with_context(model_path));
   auto infer =
       stream::model_inference(std::shared_ptr<const Session>(std::move(*session)), preprocess);

@@ -193,7 +193,9 @@ int run(const Args& a) {
     Status st = fix_dynamic_inputs((*model)->graph, options.shape_overrides, notes);
     if (!st.ok()) return report(st.error());
   }
-  auto session = Session::create(*model, options);
+  // Handed over, so the session frees the weights its kernels packed and gives their file
+  // pages back: kept here too, every weight would stay resident twice.
+  auto session = Session::create(std::move(*model), options);
   if (!session) return report(std::move(session).error().with_context(a.model));
   for (const auto& note : notes) std::fprintf(stderr, "ledge-run: note: %s\n", note.c_str());
   const double load_ms = ms_since(load_start);
