@@ -22,11 +22,16 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 #include "ir/graph.h"
 
 namespace ledge {
+
+// Metadata key of an artifact whose graph is already prepared for the CPU
+// (Model::prepared_for_cpu; value "cpu"). Written and read by the artifact itself.
+inline constexpr std::string_view kPreparedKey = "ledge.prepared";
 
 struct WriteOptions {
   // Free-form facts stored in the artifact ("source": the file compiled from, ...).

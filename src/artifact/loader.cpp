@@ -84,6 +84,13 @@ class Reader {
         if (!model->opsets.emplace(domain, o->version()).second)
           return invalid_model("artifact imports domain '" + domain + "' twice");
       }
+    if (m.metadata())
+      for (const auto* kv : *m.metadata()) {
+        LEDGE_ASSIGN(const std::string key, checked_str(kv->key()));
+        if (key != kPreparedKey) continue;
+        LEDGE_ASSIGN(const std::string value, checked_str(kv->value()));
+        model->prepared_for_cpu = value == "cpu";
+      }
     if (!m.graph()) return invalid_model("artifact has no graph");
     LEDGE_TRY(graph(*m.graph(), model->graph));
     LEDGE_TRY(verify_graph(model->graph));

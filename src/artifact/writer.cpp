@@ -24,7 +24,9 @@ class Writer {
     for (const auto& [domain, version] : model.opsets)
       opsets.push_back(fb::CreateOpsetImport(fbb_, str(domain), version));
     std::vector<fbs::Offset<fb::KeyValue>> metadata;
-    for (const auto& [key, value] : options.metadata)
+    auto all_metadata = options.metadata;
+    if (model.prepared_for_cpu) all_metadata[std::string(kPreparedKey)] = "cpu";
+    for (const auto& [key, value] : all_metadata)
       metadata.push_back(fb::CreateKeyValue(fbb_, str(key), str(value)));
     const auto opsets_vec = fbb_.CreateVector(opsets);
     const auto producer = str(model.producer);

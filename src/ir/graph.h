@@ -86,6 +86,10 @@ struct Model {
   std::map<std::string, int64_t> opsets;  // domain → version; "" is ai.onnx
   std::string producer;
   std::string source_path;  // file the model came from, for messages
+  // The graph already went through the CPU preparation (portable passes and lowering:
+  // lower/lower.h), as in an artifact from `ledge compile`: a session does not repeat them.
+  // Artifacts record it (metadata "ledge.prepared" = "cpu").
+  bool prepared_for_cpu = false;
 
   // Opset version of a domain ("" and "ai.onnx" are the same); 0 when not imported.
   int64_t opset(const std::string& domain) const;

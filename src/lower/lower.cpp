@@ -20,7 +20,9 @@ Status prepare_for_cpu(Model& model) {
   LEDGE_TRY(infer_types(model.graph, opset));
   LEDGE_TRY(lower_for_cpu(model));
   LEDGE_TRY(verify_graph(model.graph));
-  return infer_types(model.graph, opset);
+  LEDGE_TRY(infer_types(model.graph, opset));
+  model.prepared_for_cpu = true;
+  return Status();
 }
 
 Status lower_for_cpu(Model& model) {

@@ -155,7 +155,10 @@ Expected<std::unique_ptr<Session>> Session::create(std::shared_ptr<Model> model,
     // weights be freed as they are re-laid out and packed.
     auto lowered = model.use_count() == 1 ? model : std::make_shared<Model>(*model);
     model.reset();
-    LEDGE_TRY(prepare_for_cpu(*lowered));
+    // A prepared artifact skips the passes and the lowering (a third of a small model's load),
+    // unless shapes were overridden: fixed shapes may let them do more than at compile time.
+    if (!lowered->prepared_for_cpu || !options.shape_overrides.empty())
+      LEDGE_TRY(prepare_for_cpu(*lowered));
     model = std::move(lowered);
     s->planned_ = true;
     s->arena_ = options.arena ? options.arena : std::make_shared<Arena>();

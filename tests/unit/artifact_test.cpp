@@ -16,6 +16,7 @@
 #include "../common/temp_dir.h"
 #include "core/file.h"
 #include "io/npy.h"
+#include "lower/lower.h"
 #include "onnx/import.h"
 #include "runtime/session.h"
 
@@ -431,6 +432,58 @@ TEST(Artifact, ConformanceModelsGiveTheOnnxOutputs) {
     SCOPED_TRACE(test);
     expect_same_outputs(dir + "/model.onnx", feeds);
   }
+}
+
+}  // namespace
+}  // namespace ledge
+
+namespace ledge {
+namespace {
+
+bool has_plain_conv(const Graph& g) {
+  for (const Node& n : g.nodes)
+    if (n.domain.empty() && n.op_type == "Conv") return true;
+  return false;
+}
+
+// `ledge compile` stores a prepared graph (passes and lowering done): the artifact says so, and
+// a session over it does not prepare it again, with the ONNX model's outputs.
+TEST(Artifact, PreparedGraphsAreMarkedAndNotPreparedAgain) {
+  auto onnx = import_onnx_file(kExample + "model.onnx");
+  ASSERT_TRUE(onnx.ok()) << onnx.error().message();
+  auto image = read_npy(kExample + "sample_0.npy");
+  ASSERT_TRUE(image.ok());
+  auto prepared = std::make_shared<Model>(**onnx);
+  ASSERT_TRUE(prepare_for_cpu(*prepared).ok());
+  EXPECT_TRUE(prepared->prepared_for_cpu);
+  EXPECT_FALSE((*onnx)->prepared_for_cpu);
+
+  TempDir dir;
+  ASSERT_TRUE(write_artifact(*prepared, dir.file("prepared.ledge")).ok());
+  ASSERT_TRUE(write_artifact(**onnx, dir.file("plain.ledge")).ok());
+  auto loaded = load_artifact(dir.file("prepared.ledge"));
+  auto plain = load_artifact(dir.file("plain.ledge"));
+  ASSERT_TRUE(loaded.ok() && plain.ok());
+  EXPECT_TRUE((*loaded)->prepared_for_cpu);
+  EXPECT_FALSE((*plain)->prepared_for_cpu);
+  auto info = read_artifact_info(dir.file("prepared.ledge"));
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->metadata[std::string(kPreparedKey)], "cpu");
+
+  const auto want = run(*onnx, {{"image", *image}});
+  const auto got = run(*loaded, {{"image", *image}});
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) expect_same_tensor(got[i], want[i], "prepared");
+
+  // The flag is what the session goes by: on a graph that was never lowered it leaves the
+  // plain Conv nodes alone (reference kernels); without it they are lowered.
+  auto marked = std::make_shared<Model>(**onnx);
+  marked->prepared_for_cpu = true;
+  auto skipped = Session::create(marked);
+  auto lowered = Session::create(std::make_shared<Model>(**onnx));
+  ASSERT_TRUE(skipped.ok() && lowered.ok());
+  EXPECT_TRUE(has_plain_conv((*skipped)->model().graph));
+  EXPECT_FALSE(has_plain_conv((*lowered)->model().graph));
 }
 
 }  // namespace
