@@ -134,4 +134,17 @@ Expected<std::unique_ptr<PreparedKernel>> prepare_gemm_conv(const PrepareContext
   return std::unique_ptr<PreparedKernel>(std::move(kernel));
 }
 
+Expected<std::unique_ptr<PreparedKernel>> prepare_gemm_fully_connected(const PrepareContext& c,
+                                                                       const ActivationRange& act,
+                                                                       const Tensor& weights,
+                                                                       const Tensor* bias) {
+  const int64_t m = c.input_shape(0)[0], k = weights.dim(1), n = weights.dim(0);
+  std::vector<float> b;
+  if (bias) b.assign(bias->data<float>(), bias->data<float>() + n);
+  auto kernel = std::make_unique<GemmConv>(Shape{m, 1, 1, k}, Shape{m, 1, 1, n}, Window2d{},
+                                           std::move(b), act, c.pool().handle());
+  LEDGE_TRY(kernel->pack(weights.data<float>()));
+  return std::unique_ptr<PreparedKernel>(std::move(kernel));
+}
+
 }  // namespace ledge

@@ -26,4 +26,12 @@ Expected<std::unique_ptr<PreparedKernel>> prepare_gemm_conv(const PrepareContext
                                                             const Tensor& weights,
                                                             const Tensor* bias);
 
+// ledge.FullyConnected (X [M, K] times weights [N, K] transposed, optional bias [N]) as the
+// same product: a 1x1 convolution over M pixels. Packing here is several times cheaper than
+// XNNPACK's (a classifier's 1000x1024 weights are most of a small model's load time).
+Expected<std::unique_ptr<PreparedKernel>> prepare_gemm_fully_connected(const PrepareContext& c,
+                                                                       const ActivationRange& act,
+                                                                       const Tensor& weights,
+                                                                       const Tensor* bias);
+
 }  // namespace ledge

@@ -130,6 +130,39 @@ TEST(FastPath, ConvolutionsOnRandomShapes) {
   }
 }
 
+// Gemm and MatMul with constant weights become ledge.FullyConnected on the own GEMM: rows
+// (batch) from 1, depths and widths around the 32-column panels, bias or none, transposed
+// weights or not, fused Relu, one and two threads.
+TEST(FastPath, FullyConnectedOnRandomShapes) {
+  std::mt19937 rng(11);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int trial = 0; trial < 24; ++trial) {
+    Builder b;
+    const int64_t m = trial % 3 ? 1 : pick(2, 19), k = pick(1, 300), n = pick(1, 150);
+    b.input("x", {m, k});
+    const bool matmul = trial % 4 == 3, trans_b = trial % 2 == 0;
+    if (matmul) {
+      b.node("MatMul", {"x", b.weight("w", b.random({k, n}))}, {"y"});
+    } else {
+      Node& gemm = b.node("Gemm",
+                          {"x", b.weight("w", trans_b ? b.random({n, k}) : b.random({k, n})),
+                           trial % 3 ? b.weight("c", b.random({n})) : ""},
+                          {"y"});
+      if (gemm.inputs[2].empty()) gemm.inputs.pop_back();
+      gemm.attributes["transB"] = int64_t{trans_b ? 1 : 0};
+    }
+    if (trial % 5 == 1) {
+      b.node("Relu", {"y"}, {"z"});
+      b.output("z");
+    } else {
+      b.output("y");
+    }
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": " + std::to_string(m) + "x" +
+                 std::to_string(k) + " times " + std::to_string(k) + "x" + std::to_string(n));
+    expect_fast_matches_reference(b, 1e-4, 1 + trial % 2);
+  }
+}
+
 // 3x3 stride-1 convolutions large enough for the Winograd kernel (winograd_conv.h): odd
 // sizes (partial tiles), channel counts that are not multiples of 16, asymmetric padding,
 // batches, bias, fused Relu/Clip, one and two threads.
