@@ -1,10 +1,10 @@
 #include "artifact/format.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+
+#include "artifact/crc32.h"
 
 namespace ledge::artifact {
 
@@ -29,9 +29,7 @@ void put(char* p, T v) {
 
 uint64_t align_up(uint64_t n, uint64_t a) { return (n + a - 1) / a * a; }
 
-uint32_t crc(uint32_t state, const uint8_t* p, size_t n) {
-  return static_cast<uint32_t>(crc32_z(state, p, n));
-}
+uint32_t crc(uint32_t state, const uint8_t* p, size_t n) { return crc32_update(state, p, n); }
 
 std::string hex(uint32_t v) {
   char buf[16];

@@ -10,10 +10,12 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 
 #include "../common/temp_dir.h"
+#include "artifact/crc32.h"
 #include "core/file.h"
 #include "io/npy.h"
 #include "lower/lower.h"
@@ -488,3 +490,24 @@ TEST(Artifact, PreparedGraphsAreMarkedAndNotPreparedAgain) {
 
 }  // namespace
 }  // namespace ledge
+
+namespace ledge::artifact {
+namespace {
+
+// The checksum's fast path (PCLMULQDQ folding on x86-64) against zlib's crc32: every length
+// up to a few blocks, unaligned starts, running values other than 0, and one long buffer.
+TEST(ArtifactChecksum, FastCrcEqualsZlibForEveryLengthAndStart) {
+  std::mt19937 rng(5);
+  std::vector<uint8_t> buf(3 << 20);
+  for (auto& b : buf) b = static_cast<uint8_t>(rng());
+  for (size_t n = 0; n < 700; ++n)
+    for (uint32_t start : {0u, 0xdeadbeefu})
+      ASSERT_EQ(crc32_update(start, buf.data() + n % 13, n),
+                crc32_reference(start, buf.data() + n % 13, n))
+          << n << " bytes from " << start;
+  EXPECT_EQ(crc32_update(0, buf.data() + 3, buf.size() - 3),
+            crc32_reference(0, buf.data() + 3, buf.size() - 3));
+}
+
+}  // namespace
+}  // namespace ledge::artifact
