@@ -29,6 +29,22 @@ size_t gemm_packed_size(size_t k, size_t n) {
   return (n + kGemmPanel - 1) / kGemmPanel * kGemmPanel * k;
 }
 
+void gemm_pack_columns(const float* w, size_t n, size_t k, float* packed) {
+  constexpr size_t kDepthTile = 16;
+  for (size_t j0 = 0; j0 < n; j0 += kGemmPanel) {
+    const size_t cols = std::min(kGemmPanel, n - j0);
+    float* panel = packed + j0 * k;  // panel j0 / 32 starts at (j0 / 32) * k * 32
+    for (size_t p0 = 0; p0 < k; p0 += kDepthTile) {
+      const size_t depth = std::min(kDepthTile, k - p0);
+      for (size_t jj = 0; jj < cols; ++jj) {
+        const float* src = w + (j0 + jj) * k + p0;
+        float* dst = panel + p0 * kGemmPanel + jj;
+        for (size_t pp = 0; pp < depth; ++pp) dst[pp * kGemmPanel] = src[pp];
+      }
+    }
+  }
+}
+
 void gemm_reference(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* packed_b,
                     float* c, size_t ldc, const GemmEpilogue& epilogue) {
   for (size_t j0 = 0; j0 < n; j0 += kGemmPanel) {

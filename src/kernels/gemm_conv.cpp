@@ -46,8 +46,7 @@ class GemmConv : public PreparedKernel {
     const auto k = static_cast<size_t>(k_), o = static_cast<size_t>(o_);
     weights_.reset(static_cast<float*>(allocate_block(gemm_packed_size(k, o) * sizeof(float))));
     if (!weights_) return resource_limit("out of memory for packed convolution weights");
-    for (size_t j = 0; j < o; ++j)
-      for (size_t p = 0; p < k; ++p) weights_.get()[gemm_packed_index(k, p, j)] = w[j * k + p];
+    gemm_pack_columns(w, o, k, weights_.get());
     return Status();
   }
 

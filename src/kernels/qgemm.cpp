@@ -468,11 +468,16 @@ Expected<QGemmWeights> qgemm_pack(const int8_t* w, size_t n, size_t k) {
     if (!q.packed) return resource_limit("out of memory for packed int8 weights");
   }
   q.column_sums.assign(panels_of(n) * kQGemmPanel, 0);
-  for (size_t j = 0; j < n; ++j)
-    for (size_t p = 0; p < k; ++p) {
-      q.packed.get()[qgemm_packed_index(q.k4, j, p)] = w[j * k + p];
-      q.column_sums[j] = quant::wrap_add(q.column_sums[j], w[j * k + p]);
-    }
+  // In tiles of 32 columns x 64 depths (2 KB, in the L1 cache): element by element, every
+  // fourth byte written started a new cache line.
+  constexpr size_t kDepthTile = 64;
+  for (size_t j0 = 0; j0 < n; j0 += kQGemmPanel)
+    for (size_t p0 = 0; p0 < k; p0 += kDepthTile)
+      for (size_t j = j0; j < std::min(j0 + kQGemmPanel, n); ++j)
+        for (size_t p = p0; p < std::min(p0 + kDepthTile, k); ++p) {
+          q.packed.get()[qgemm_packed_index(q.k4, j, p)] = w[j * k + p];
+          q.column_sums[j] = quant::wrap_add(q.column_sums[j], w[j * k + p]);
+        }
   return q;
 }
 

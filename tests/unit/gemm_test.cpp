@@ -89,3 +89,23 @@ TEST(Gemm, ParallelSplitGivesTheSameResult) {
 
 }  // namespace
 }  // namespace ledge
+
+namespace ledge {
+namespace {
+
+// The tiled packer writes exactly what the layout's index says, zeros past n untouched.
+TEST(Gemm, PackingColumnsFollowsThePackedIndex) {
+  std::mt19937 rng(3);
+  for (auto [n, k] : {std::pair<size_t, size_t>{1, 1}, {31, 17}, {32, 16}, {33, 15}, {70, 200}}) {
+    std::vector<float> w(n * k);
+    for (float& v : w) v = std::uniform_real_distribution<float>(-1, 1)(rng);
+    std::vector<float> want(gemm_packed_size(k, n), 0.f), got(want.size(), 0.f);
+    for (size_t j = 0; j < n; ++j)
+      for (size_t p = 0; p < k; ++p) want[gemm_packed_index(k, p, j)] = w[j * k + p];
+    gemm_pack_columns(w.data(), n, k, got.data());
+    EXPECT_EQ(got, want) << n << " columns, depth " << k;
+  }
+}
+
+}  // namespace
+}  // namespace ledge
