@@ -15,7 +15,6 @@
 // With --weights int4: weight-only block-wise int4 for MatMul/Gemm (src/quant/quantize_int4.h),
 // activations stay float, no calibration data needed.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -29,6 +28,7 @@
 #include "quant/quantize_int4.h"
 #include "quant/quantize_qdq.h"
 #include "runtime/infer_types.h"
+#include "runtime/measure.h"
 #include "runtime/session.h"
 #include "tools/ledge/commands.h"
 #include "tools/ledge/common.h"
@@ -82,17 +82,9 @@ Expected<double> median_latency_ms(const Model& m, const std::string& input, con
   SessionOptions o;
   o.shape_overrides[input] = x.shape();
   LEDGE_ASSIGN(auto session, Session::create(std::make_shared<Model>(m), o));
-  const std::map<std::string, Tensor> feeds{{input, x}};
-  LEDGE_TRY(session->run(feeds).status());  // warm-up: first-run costs are not latency
-  std::vector<double> ms;
-  for (int i = 0; i < runs; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    LEDGE_TRY(session->run(feeds).status());
-    ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::nth_element(ms.begin(), ms.begin() + runs / 2, ms.end());
-  return ms[static_cast<size_t>(runs / 2)];
+  // Timed as `ledge bench` times (runtime/measure.h): first-run costs are not latency.
+  LEDGE_ASSIGN(const RunTimings t, time_runs(*session, {{input, x}}, {1, runs, 0}));
+  return summarize(t.runs_ms).median;
 }
 
 // What mixed precision costs: latency and constant bytes of the float, the all-int8 and the
