@@ -361,14 +361,15 @@ class Converter {
     return true;
   }
 
+  // Concat moves bytes, so any element type (the integers of a quantized model too).
   bool try_concat(Node& n) {
-    if (n.outputs.size() != 1 || !is_float4d(n.outputs[0])) return false;
+    if (n.outputs.size() != 1 || rank(n.outputs[0]) != 4) return false;
     int64_t axis = attr_as_int(n, "axis", 1);
     if (axis < 0) axis += 4;
     if (axis != 1) return false;
     bool any = false;
     for (const auto& v : n.inputs) {
-      if (v.empty() || !is_float4d(v)) return false;
+      if (v.empty() || rank(v) != 4) return false;
       any = any || has_nhwc(v);
     }
     if (!any) return false;

@@ -11,6 +11,7 @@
 //   a ──DQ──▶ Add ──(Relu)──▶ Q ──▶ y              a, b ──▶ ledge.QAdd ──▶ y
 //   b ──DQ──▶  ▲                              ⇒
 //
+//   a ──DQ──▶ Concat ◀──DQ── b (one scale and zero point)  ⇒   a, b ──▶ Concat ──DQ──▶
 //   a ──DQ──▶ MaxPool / Flatten / Reshape / Transpose    ⇒   a ──▶ MaxPool / ... ──DQ──▶
 //   b ──DQ──▶ Q (the same scale and zero point)           ⇒   b
 //   (these run first, so that chains like Relu → Q → DQ → MaxPool → Flatten → Q → DQ → Gemm
@@ -196,7 +197,7 @@ class Fuser {
   explicit Fuser(Graph& g) : g_(g), names_(g), p_(index_graph(g)) {}
 
   void run() {
-    while (sink_dequantize()) p_ = index_graph(g_);
+    while (sink_dequantize() || sink_dequantize_concat()) p_ = index_graph(g_);
     cancel_pairs();
     p_ = index_graph(g_);
     for (Node& n : g_.nodes) {
@@ -257,6 +258,59 @@ class Fuser {
       break;  // the index is stale
     }
     return moved;
+  }
+
+  // DQ(a), DQ(b), ... → Concat, all with one scale and zero point (the quantizer gives a
+  // Concat's inputs and output one pair: src/quant/quantize_qdq.cpp), becomes the Concat of
+  // the integers, then one DQ: concatenation moves values without changing them. The Q after
+  // it then cancels (cancel_pairs), and the next quantized node reads the integers.
+  bool sink_dequantize_concat() {
+    for (Node& n : g_.nodes) {
+      if (!n.domain.empty() || n.op_type != "Concat" || n.inputs.empty() || n.outputs.size() != 1)
+        continue;
+      std::vector<Dequant> parts;
+      std::set<const Node*> dqs;
+      for (const auto& in : n.inputs) {
+        auto d = in.empty() ? std::nullopt : dequant_of(g_, p_, in);
+        auto readers = p_.readers.find(in);
+        if (!d || !per_tensor_activation(*d) || p_.graph_outputs.count(in) ||
+            readers == p_.readers.end() || readers->second.size() != 1 ||
+            (!parts.empty() && !same_parameters(parts[0], *d)))
+          break;
+        parts.push_back(*d);
+        dqs.insert(p_.by_output.at(in));
+      }
+      if (parts.size() != n.inputs.size() || dqs.size() != parts.size()) continue;
+      Node dq = *p_.by_output.at(n.inputs[0]);
+      const std::string y = n.outputs[0];
+      const std::string integers = names_.make(y + "/quantized");
+      if (auto t = g_.value_types.find(y); t != g_.value_types.end()) {
+        TensorType q = t->second;
+        q.dtype = parts[0].zero->dtype();
+        g_.value_types[integers] = q;
+      }
+      for (size_t i = 0; i < parts.size(); ++i) n.inputs[i] = parts[i].data;
+      n.outputs[0] = integers;
+      dq.name = names_.make(y + "/dequantize");
+      dq.inputs[0] = integers;
+      dq.outputs[0] = y;
+      // The input DQs go; the new one comes right after the Concat.
+      std::vector<Node> nodes;
+      for (Node& m : g_.nodes) {
+        if (dqs.count(&m)) continue;
+        const bool is_concat = &m == &n;
+        nodes.push_back(std::move(m));
+        if (is_concat) nodes.push_back(dq);
+      }
+      g_.nodes = std::move(nodes);
+      return true;  // the index is stale
+    }
+    return false;
+  }
+
+  static bool same_parameters(const Dequant& a, const Dequant& b) {
+    return value(*a.scale, 0) == value(*b.scale, 0) && a.zero->dtype() == b.zero->dtype() &&
+           a.zero->as_int64(0) == b.zero->as_int64(0);
   }
 
   // Q(DQ(b)) with the same parameters is b: its readers read b.

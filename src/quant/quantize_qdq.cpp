@@ -106,6 +106,8 @@ class Rewriter {
       for (const auto& t : n.outputs) producer_[t] = &n;
       used_.insert(n.name);
       for (const auto& t : n.outputs) used_.insert(t);
+      if (n.domain.empty() && n.op_type == "Concat" && n.outputs.size() == 1)
+        for (const auto& t : n.inputs) concat_of_.emplace(t, &n);  // the first Concat wins
     }
   }
 
@@ -171,10 +173,41 @@ class Rewriter {
   // src/lower/fuse_quantized.cpp), else from its calibrated range.
   Expected<QParams> params_of(const std::string& tensor) {
     if (auto src = same_range_source(tensor); src != params_.end()) return src->second;
+    if (auto shared = concat_range(tensor))
+      return activation_params(*shared, o_.unsigned_activations);
     auto it = ranges_.find(tensor);
     if (it == ranges_.end())
       return invalid_argument("no calibrated range for tensor '" + tensor + "'");
     return activation_params(it->second, o_.unsigned_activations);
+  }
+
+  // A Concat's inputs and its output share one pair of parameters, from the union of their
+  // ranges (as TFLite requires of a quantized concatenation): the lowering then concatenates
+  // the integers, and the next quantized node reads them without a float round trip
+  // (src/lower/fuse_quantized.cpp). Only when every one of them was calibrated.
+  std::optional<Range> concat_range(const std::string& tensor) const {
+    const Node* concat = nullptr;
+    if (auto p = producer_.find(tensor);
+        p != producer_.end() && p->second->domain.empty() && p->second->op_type == "Concat")
+      concat = p->second;
+    else if (auto c = concat_of_.find(tensor); c != concat_of_.end())
+      concat = c->second;
+    if (!concat || concat->outputs.size() != 1) return std::nullopt;
+    std::optional<Range> all;
+    std::vector<std::string> members = concat->inputs;
+    members.push_back(concat->outputs[0]);
+    for (size_t i = 0; i < members.size(); ++i) {
+      const std::string& t = members[i];
+      const bool is_output = i + 1 == members.size();
+      if (t.empty()) return std::nullopt;
+      if (auto c = concat_of_.find(t); !is_output && (c == concat_of_.end() || c->second != concat))
+        return std::nullopt;  // also read by an earlier Concat, which sets its parameters
+      auto r = ranges_.find(t);
+      if (r == ranges_.end()) return std::nullopt;
+      all =
+          all ? Range{std::min(all->lo, r->second.lo), std::max(all->hi, r->second.hi)} : r->second;
+    }
+    return all;
   }
 
   std::map<std::string, QParams>::const_iterator same_range_source(
@@ -335,6 +368,7 @@ class Rewriter {
   }
 
   const std::map<std::string, Range>& ranges_;
+  std::map<std::string, const Node*> concat_of_;  // tensor → the Concat that reads it
   const QuantizeOptions& o_;
   std::shared_ptr<Model> out_;
   const Graph& g_in_;  // the graph as given (consumers are looked up there)

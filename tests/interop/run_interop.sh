@@ -12,8 +12,8 @@
 # Each model is also optimized (`ledge optimize`) and ONNX Runtime must give the same results on
 # the optimized file as on the original: one more line per model, "NAME.optimized"; the last
 # line counts those separately. INTEROP_OPTIMIZE=0 skips this.
-# The example model, resnet18 and mobilenet_v2 are also quantized (`ledge quantize`) and ledge
-# and ONNX Runtime must agree on the QDQ files; INTEROP_QDQ=0 skips this.
+# The example model, resnet18, mobilenet_v2 and squeezenet1_1 are also quantized (`ledge
+# quantize`) and ledge and ONNX Runtime must agree on the QDQ files; INTEROP_QDQ=0 skips this.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -179,9 +179,12 @@ if [ "${INTEROP_QDQ:-1}" != "0" ] && { [ "$only" = ",," ] || [[ "$only" == *",fa
        "image=$fm/sample_0.npy"; then q_passed=$((q_passed + 1)); else q_failed=$((q_failed + 1)); fi
   if int4_check fashion_mnist "$fm/model.onnx" "image=$fm/sample_0.npy"; then
     q_passed=$((q_passed + 1)); else q_failed=$((q_failed + 1)); fi
-  for name in resnet18 mobilenet_v2; do
+  # squeezenet: its Concats run on the integers (one scale for a Concat's inputs and output).
+  for name in resnet18 mobilenet_v2 squeezenet1_1; do
     if qdq_check "$name" "$models/$name.onnx" "$models/$name.input.npy" \
          "input=$models/$name.input.npy"; then q_passed=$((q_passed + 1)); else q_failed=$((q_failed + 1)); fi
+  done
+  for name in resnet18 mobilenet_v2; do
     if int4_check "$name" "$models/$name.onnx" "input=$models/$name.input.npy"; then
       q_passed=$((q_passed + 1)); else q_failed=$((q_failed + 1)); fi
   done

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "integer_test_util.h"
 #include "lower/lower.h"
@@ -119,5 +120,63 @@ TEST(QuantizedModel, ResidualAddBecomesQAdd) {
   EXPECT_LT(worst, 0.03 * spread);
 }
 
+// SqueezeNet's fire module: two quantized convolutions concatenated, then a third (float: its
+// output is the graph's). The quantizer gives the Concat's inputs and output one scale and
+// zero point, so the lowering concatenates the integers, in NHWC like the convolutions: no
+// QuantizeLinear, DequantizeLinear or Transpose is left between them, and the result is the
+// QDQ model's.
+TEST(QuantizedModel, ConcatOfQuantizedTensorsStaysInteger) {
+  ModelBuilder b(13);
+  b.input("x", DType::kFloat32, {1, 4, 6, 6});
+  b.init("w1", random_tensor(DType::kFloat32, {6, 4, 1, 1}, 31));
+  b.init("w3", random_tensor(DType::kFloat32, {5, 4, 3, 3}, 32));
+  b.init("w4", random_tensor(DType::kFloat32, {3, 11, 1, 1}, 33));
+  b.node("Conv", {"x", "w1"}, {"c1"});
+  b.node("Relu", {"c1"}, {"e1"});
+  b.node("Conv", {"x", "w3"}, {"c3"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  b.node("Relu", {"c3"}, {"e3"});
+  b.node("Concat", {"e1", "e3"}, {"cat"}).attributes["axis"] = int64_t{1};
+  b.node("Conv", {"cat", "w4"}, {"y"});
+  b.output("y");
+  auto model = b.build();
+  QuantizeOptions o;
+  Dataset calib;
+  calib.samples = random_tensor(DType::kFloat32, {8, 4, 6, 6}, 34);
+  auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
+  ASSERT_TRUE(ranges.ok()) << ranges.error().message();
+  // The ranges of the two branches differ (their weights do), so one shared pair is a choice.
+  ASSERT_TRUE(ranges->count("e1") && ranges->count("e3") && ranges->count("cat"));
+  auto q = quantize_qdq(*model, *ranges, o);
+  ASSERT_TRUE(q.ok()) << q.error().message();
+  std::set<std::string> concat_scales;
+  for (const Node& n : (*q)->graph.nodes)
+    if (n.op_type == "QuantizeLinear" &&
+        (n.inputs[0] == "e1" || n.inputs[0] == "e3" || n.inputs[0] == "cat"))
+      concat_scales.insert(std::to_string((*q)->graph.initializers.at(n.inputs[1]).as_double(0)));
+  EXPECT_EQ(concat_scales.size(), 1u);
+
+  Model lowered = **q;
+  ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+  std::map<std::string, int> ops;
+  for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
+  EXPECT_EQ(ops["NhwcQLinearConv"], 2);
+  EXPECT_EQ(ops["Concat"], 1);
+  EXPECT_EQ(ops["QuantizeLinear"], 1);    // the float input
+  EXPECT_EQ(ops["DequantizeLinear"], 1);  // into the float convolution
+  EXPECT_EQ(ops["Transpose"], 2);         // NCHW to NHWC at the input, back at the output
+  for (const Node& n : lowered.graph.nodes)
+    if (n.op_type == "Concat") {
+      EXPECT_EQ(lowered.graph.value_types.at(n.outputs[0]).dtype, DType::kUInt8);
+    }
+  const Tensor x = random_tensor(DType::kFloat32, {1, 4, 6, 6}, 35);
+  const Tensor want = run_one(*q, {{"x", x}}, false);
+  const Tensor got = run_one(*q, {{"x", x}}, true);
+  double worst = 0, spread = 0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    worst = std::max(worst, std::fabs(want.as_double(i) - got.as_double(i)));
+    spread = std::max(spread, std::fabs(want.as_double(i)));
+  }
+  EXPECT_LT(worst, 0.03 * spread);
+}
 }  // namespace
 }  // namespace ledge
