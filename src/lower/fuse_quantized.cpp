@@ -90,6 +90,12 @@ bool per_tensor_activation(const Dequant& d) {
          std::isfinite(value(*d.scale, 0)) && value(*d.scale, 0) > 0;
 }
 
+// Whether a per-tensor scale and zero point are those of x (a per-tensor activation).
+bool same_parameters(const Tensor& scale, const Tensor& zero, const Dequant& x) {
+  return value(scale, 0) == value(*x.scale, 0) && zero.dtype() == x.zero->dtype() &&
+         zero.as_int64(0) == x.zero->as_int64(0);
+}
+
 // The QuantizeLinear that takes y, through an optional Relu or Clip, when y has no other
 // reader. The activation is dropped, so it is taken only where the quantizer's own clamp
 // already does its work: Q is non-decreasing, so Q(clip(v, a, b)) = clamp(Q(v), Q(a), Q(b)),
@@ -240,12 +246,7 @@ class Fuser {
           std::find_if(g_.nodes.begin(), g_.nodes.end(), [&](const Node& m) { return &m == dq; });
       Node moved_dq = *at;
       const std::string y = n.outputs[0];
-      const std::string integers = names_.make(y + "/quantized");
-      if (auto t = g_.value_types.find(y); t != g_.value_types.end()) {
-        TensorType q = t->second;
-        q.dtype = x->zero->dtype();
-        g_.value_types[integers] = q;
-      }
+      const std::string integers = integer_value(y, x->zero->dtype());
       n.inputs[0] = x->data;
       n.outputs[0] = integers;
       moved_dq.inputs[0] = integers;
@@ -275,7 +276,7 @@ class Fuser {
         auto readers = p_.readers.find(in);
         if (!d || !per_tensor_activation(*d) || p_.graph_outputs.count(in) ||
             readers == p_.readers.end() || readers->second.size() != 1 ||
-            (!parts.empty() && !same_parameters(parts[0], *d)))
+            (!parts.empty() && !same_parameters(*parts[0].scale, *parts[0].zero, *d)))
           break;
         parts.push_back(*d);
         dqs.insert(p_.by_output.at(in));
@@ -283,12 +284,7 @@ class Fuser {
       if (parts.size() != n.inputs.size() || dqs.size() != parts.size()) continue;
       Node dq = *p_.by_output.at(n.inputs[0]);
       const std::string y = n.outputs[0];
-      const std::string integers = names_.make(y + "/quantized");
-      if (auto t = g_.value_types.find(y); t != g_.value_types.end()) {
-        TensorType q = t->second;
-        q.dtype = parts[0].zero->dtype();
-        g_.value_types[integers] = q;
-      }
+      const std::string integers = integer_value(y, parts[0].zero->dtype());
       for (size_t i = 0; i < parts.size(); ++i) n.inputs[i] = parts[i].data;
       n.outputs[0] = integers;
       dq.name = names_.make(y + "/dequantize");
@@ -308,9 +304,15 @@ class Fuser {
     return false;
   }
 
-  static bool same_parameters(const Dequant& a, const Dequant& b) {
-    return value(*a.scale, 0) == value(*b.scale, 0) && a.zero->dtype() == b.zero->dtype() &&
-           a.zero->as_int64(0) == b.zero->as_int64(0);
+  // A name for the integers behind the float value y, typed as y but for the element type.
+  std::string integer_value(const std::string& y, DType dtype) {
+    const std::string integers = names_.make(y + "/quantized");
+    if (auto t = g_.value_types.find(y); t != g_.value_types.end()) {
+      TensorType q = t->second;
+      q.dtype = dtype;
+      g_.value_types[integers] = q;
+    }
+    return integers;
   }
 
   // Q(DQ(b)) with the same parameters is b: its readers read b.
@@ -324,8 +326,7 @@ class Fuser {
       const Tensor* scale = find_initializer(g_, n.inputs[1]);
       const Tensor* zero = find_initializer(g_, n.inputs[2]);
       if (!x || !per_tensor_activation(*x) || !scale || !zero || scale->numel() != 1 ||
-          zero->numel() != 1 || value(*scale, 0) != value(*x->scale, 0) ||
-          zero->dtype() != x->zero->dtype() || zero->as_int64(0) != x->zero->as_int64(0))
+          zero->numel() != 1 || !same_parameters(*scale, *zero, *x))
         continue;
       alias[n.outputs[0]] = x->data;
     }

@@ -194,19 +194,20 @@ class Rewriter {
       concat = c->second;
     if (!concat || concat->outputs.size() != 1) return std::nullopt;
     std::optional<Range> all;
-    std::vector<std::string> members = concat->inputs;
-    members.push_back(concat->outputs[0]);
-    for (size_t i = 0; i < members.size(); ++i) {
-      const std::string& t = members[i];
-      const bool is_output = i + 1 == members.size();
-      if (t.empty()) return std::nullopt;
-      if (auto c = concat_of_.find(t); !is_output && (c == concat_of_.end() || c->second != concat))
-        return std::nullopt;  // also read by an earlier Concat, which sets its parameters
-      auto r = ranges_.find(t);
-      if (r == ranges_.end()) return std::nullopt;
+    auto widen = [&](const std::string& t) {
+      auto r = t.empty() ? ranges_.end() : ranges_.find(t);
+      if (r == ranges_.end()) return false;
       all =
           all ? Range{std::min(all->lo, r->second.lo), std::max(all->hi, r->second.hi)} : r->second;
+      return true;
+    };
+    for (const auto& t : concat->inputs) {
+      auto c = concat_of_.find(t);
+      if (c == concat_of_.end() || c->second != concat)
+        return std::nullopt;  // also read by an earlier Concat, which sets its parameters
+      if (!widen(t)) return std::nullopt;
     }
+    if (!widen(concat->outputs[0])) return std::nullopt;
     return all;
   }
 
