@@ -29,8 +29,6 @@ void put(char* p, T v) {
 
 uint64_t align_up(uint64_t n, uint64_t a) { return (n + a - 1) / a * a; }
 
-uint32_t crc(uint32_t state, const uint8_t* p, size_t n) { return crc32_update(state, p, n); }
-
 std::string hex(uint32_t v) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%08x", v);
@@ -96,9 +94,8 @@ Expected<Header> parse_header(const void* data, size_t size) {
 
 uint32_t compute_checksum(const void* data, size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
-  uint32_t c = crc(0, nullptr, 0);
-  c = crc(c, p, std::min(size, kChecksumOffset));
-  if (size > kHeaderSize) c = crc(c, p + kHeaderSize, size - kHeaderSize);
+  uint32_t c = crc32_update(0, p, std::min(size, kChecksumOffset));
+  if (size > kHeaderSize) c = crc32_update(c, p + kHeaderSize, size - kHeaderSize);
   return c;
 }
 

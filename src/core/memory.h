@@ -1,9 +1,8 @@
 // Large blocks of memory, allocated so that loading a model does not pay a page fault per
 // 4 KiB page: blocks from 256 KiB up come from the kernel already populated (mmap with
 // MAP_POPULATE, one system call; from 4 MiB up in transparent huge pages), smaller ones from
-// malloc. On virtual machines the
-// per-page faults otherwise dominate load time. Used for tensors, the activation arena and
-// XNNPACK's packed weights.
+// malloc. On virtual machines the per-page faults otherwise dominate load time. Used for
+// tensors, the activation arena and the packed weights.
 #pragma once
 
 #include <cstddef>
