@@ -20,6 +20,20 @@ using testing::ModelBuilder;
 using testing::random_tensor;
 using testing::run_one;
 
+// The largest difference between the integer path's output and the QDQ model's, and the
+// largest magnitude of the latter (the tolerance is a fraction of it).
+struct Deviation {
+  double worst = 0, spread = 0;
+};
+Deviation deviation(const Tensor& want, const Tensor& got) {
+  Deviation d;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    d.worst = std::max(d.worst, std::fabs(want.as_double(i) - got.as_double(i)));
+    d.spread = std::max(d.spread, std::fabs(want.as_double(i)));
+  }
+  return d;
+}
+
 // Conv → Relu → MaxPool → Conv → Flatten → Gemm, quantized to QDQ: the lowered model runs on
 // integer operators only (one QuantizeLinear for the input, float logits out of the last
 // product) and computes the QDQ model's function to within a step of the output.
@@ -71,12 +85,8 @@ TEST(QuantizedModel, LowersToIntegerOperators) {
     ASSERT_EQ(want.shape(), got.shape());
     // Integer and float accumulation round differently: at most a step of r2 or so
     // through the last product; far below the spread of the logits.
-    double worst = 0, spread = 0;
-    for (int64_t i = 0; i < want.numel(); ++i) {
-      worst = std::max(worst, std::fabs(want.as_double(i) - got.as_double(i)));
-      spread = std::max(spread, std::fabs(want.as_double(i)));
-    }
-    EXPECT_LT(worst, 0.02 * spread) << (unsigned_activations ? "uint8" : "int8");
+    const Deviation d = deviation(want, got);
+    EXPECT_LT(d.worst, 0.02 * d.spread) << (unsigned_activations ? "uint8" : "int8");
   }
 }
 
@@ -112,12 +122,8 @@ TEST(QuantizedModel, ResidualAddBecomesQAdd) {
   const Tensor x = random_tensor(DType::kFloat32, {1, 8, 6, 6}, 25);
   const Tensor want = run_one(*q, {{"x", x}}, false);
   const Tensor got = run_one(*q, {{"x", x}}, true);
-  double worst = 0, spread = 0;
-  for (int64_t i = 0; i < want.numel(); ++i) {
-    worst = std::max(worst, std::fabs(want.as_double(i) - got.as_double(i)));
-    spread = std::max(spread, std::fabs(want.as_double(i)));
-  }
-  EXPECT_LT(worst, 0.03 * spread);
+  const Deviation d = deviation(want, got);
+  EXPECT_LT(d.worst, 0.03 * d.spread);
 }
 
 // SqueezeNet's fire module: two quantized convolutions concatenated, then a third (float: its
@@ -171,12 +177,8 @@ TEST(QuantizedModel, ConcatOfQuantizedTensorsStaysInteger) {
   const Tensor x = random_tensor(DType::kFloat32, {1, 4, 6, 6}, 35);
   const Tensor want = run_one(*q, {{"x", x}}, false);
   const Tensor got = run_one(*q, {{"x", x}}, true);
-  double worst = 0, spread = 0;
-  for (int64_t i = 0; i < want.numel(); ++i) {
-    worst = std::max(worst, std::fabs(want.as_double(i) - got.as_double(i)));
-    spread = std::max(spread, std::fabs(want.as_double(i)));
-  }
-  EXPECT_LT(worst, 0.03 * spread);
+  const Deviation d = deviation(want, got);
+  EXPECT_LT(d.worst, 0.03 * d.spread);
 }
 }  // namespace
 }  // namespace ledge
