@@ -1,5 +1,6 @@
-// Worker threads for the fast kernels: a thin owner of a pthreadpool (the pool XNNPACK
-// parallelizes over), plus parallel_for for ledge's own kernels.
+// Worker threads for the fast kernels: the owner of a pthreadpool (the interface XNNPACK
+// parallelizes over, implemented by ledge in pthreadpool.cpp), plus parallel_for for
+// ledge's own kernels.
 //
 //   ThreadPool pool(2);
 //   pool.parallel_for(rows, [&](size_t r) { ... });   // r in [0, rows), any order
