@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/gemm_blocks.h"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -253,9 +255,9 @@ GemmFn best_gemm() {
   return fn;
 }
 
-// gemm_parallel's work: blocks of kBlockRows rows x kBlockPanels panels.
-constexpr size_t kBlockRows = 64, kBlockPanels = 4;
+// gemm_parallel's work: blocks of rows x panels (gemm_blocks.h).
 struct ParallelGemm {
+  GemmBlocks blocks;
   size_t m, n, k;
   const float* a;
   size_t lda;
@@ -267,9 +269,9 @@ struct ParallelGemm {
 
 void gemm_block(void* context, size_t row_block, size_t col_block) {
   const auto& g = *static_cast<const ParallelGemm*>(context);
-  const size_t i = row_block * kBlockRows, j = col_block * kBlockPanels * kGemmPanel;
-  const size_t rows = std::min(kBlockRows, g.m - i),
-               cols = std::min(kBlockPanels * kGemmPanel, g.n - j);
+  const size_t i = row_block * g.blocks.rows, j = col_block * g.blocks.panels * kGemmPanel;
+  const size_t rows = std::min(g.blocks.rows, g.m - i),
+               cols = std::min(g.blocks.panels * kGemmPanel, g.n - j);
   GemmEpilogue e = *g.epilogue;
   if (e.bias) e.bias += j;
   best_gemm()(rows, cols, g.k, g.a + i * g.lda, g.lda, g.packed_b + j * g.k, g.c + i * g.ldc + j,
@@ -298,10 +300,10 @@ void gemm(size_t m, size_t n, size_t k, const float* a, size_t lda, const float*
 void gemm_parallel(pthreadpool* pool, size_t m, size_t n, size_t k, const float* a, size_t lda,
                    const float* packed_b, float* c, size_t ldc, const GemmEpilogue& epilogue) {
   if (!pool) return gemm(m, n, k, a, lda, packed_b, c, ldc, epilogue);
-  ParallelGemm g{m, n, k, a, lda, packed_b, c, ldc, &epilogue};
   const size_t panels = (n + kGemmPanel - 1) / kGemmPanel;
-  pthreadpool_parallelize_2d(pool, gemm_block, &g, (m + kBlockRows - 1) / kBlockRows,
-                             (panels + kBlockPanels - 1) / kBlockPanels, 0);
+  const GemmBlocks blocks = gemm_blocks(m, panels, pthreadpool_get_threads_count(pool), 8);
+  ParallelGemm g{blocks, m, n, k, a, lda, packed_b, c, ldc, &epilogue};
+  pthreadpool_parallelize_2d(pool, gemm_block, &g, blocks.row_blocks, blocks.panel_blocks, 0);
 }
 
 }  // namespace ledge

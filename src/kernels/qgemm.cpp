@@ -6,6 +6,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "kernels/gemm_blocks.h"
 #include "ops/quant_common.h"
 
 #if defined(__x86_64__)
@@ -422,10 +423,10 @@ std::vector<Path> whole_paths() {
   return paths;
 }
 
-// qgemm_parallel's work: blocks of kBlockRows rows x kBlockPanels panels.
-constexpr size_t kBlockRows = 64, kBlockPanels = 4;
+// qgemm_parallel's work: blocks of rows x panels (gemm_blocks.h).
 template <class Out>
 struct ParallelQGemm {
+  GemmBlocks blocks;
   size_t m;
   const uint8_t* a;
   size_t lda;
@@ -438,9 +439,9 @@ struct ParallelQGemm {
 template <class Out>
 void qgemm_block(void* context, size_t row_block, size_t col_block) {
   const auto& g = *static_cast<const ParallelQGemm<Out>*>(context);
-  const size_t i = row_block * kBlockRows, j = col_block * kBlockPanels * kQGemmPanel;
-  const size_t rows = std::min(kBlockRows, g.m - i);
-  const size_t j1 = std::min(j + kBlockPanels * kQGemmPanel, g.w->n);
+  const size_t i = row_block * g.blocks.rows, j = col_block * g.blocks.panels * kQGemmPanel;
+  const size_t rows = std::min(g.blocks.rows, g.m - i);
+  const size_t j1 = std::min(j + g.blocks.panels * kQGemmPanel, g.w->n);
   best_range<Out>()(rows, g.a + i * g.lda, g.lda, *g.w, *g.r, j, j1, g.c + i * g.ldc, g.ldc);
 }
 
@@ -448,9 +449,9 @@ template <class Out>
 void parallel(pthreadpool* pool, size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w,
               const QGemmRequant& r, Out* c, size_t ldc) {
   if (!pool) return best_range<Out>()(m, a, lda, w, r, 0, w.n, c, ldc);
-  ParallelQGemm<Out> g{m, a, lda, &w, &r, c, ldc};
-  pthreadpool_parallelize_2d(pool, qgemm_block<Out>, &g, (m + kBlockRows - 1) / kBlockRows,
-                             (panels_of(w.n) + kBlockPanels - 1) / kBlockPanels, 0);
+  const GemmBlocks blocks = gemm_blocks(m, panels_of(w.n), pthreadpool_get_threads_count(pool), 8);
+  ParallelQGemm<Out> g{blocks, m, a, lda, &w, &r, c, ldc};
+  pthreadpool_parallelize_2d(pool, qgemm_block<Out>, &g, blocks.row_blocks, blocks.panel_blocks, 0);
 }
 
 }  // namespace

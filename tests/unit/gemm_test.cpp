@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/memory.h"
+#include "kernels/gemm_blocks.h"
 #include "runtime/thread_pool.h"
 
 namespace ledge {
@@ -66,8 +67,8 @@ TEST(Gemm, ParallelSplitGivesTheSameResult) {
   ThreadPool pool(2);
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> value(-1.f, 1.f);
-  for (size_t m : {1, 63, 64, 65, 300})
-    for (size_t n : {7, 128, 129, 300}) {
+  for (size_t m : {1, 49, 63, 64, 65, 300})
+    for (size_t n : {7, 128, 129, 160, 300}) {
       const size_t k = 37;
       std::vector<float> a(m * k), bias(n);
       for (float& v : a) v = value(rng);
@@ -105,6 +106,28 @@ TEST(Gemm, PackingColumnsFollowsThePackedIndex) {
     gemm_pack_columns(w.data(), n, k, got.data());
     EXPECT_EQ(got, want) << n << " columns, depth " << k;
   }
+}
+
+// The blocks cover C exactly (no block starts past the end), hold whole row tiles, and give
+// every thread at least two blocks wherever the matrix has that many panels and row tiles.
+TEST(GemmBlocks, CoverTheProductAndFeedEveryThread) {
+  for (size_t m : {1, 7, 49, 64, 65, 196, 3136})
+    for (size_t panels : {1, 2, 5, 16, 30})
+      for (size_t threads : {1, 2, 4}) {
+        const GemmBlocks b = gemm_blocks(m, panels, threads, 8);
+        SCOPED_TRACE(testing::Message() << m << " rows, " << panels << " panels, " << threads);
+        EXPECT_EQ(b.rows % 8, 0u);
+        EXPECT_GE(b.row_blocks * b.rows, m);
+        EXPECT_LT((b.row_blocks - 1) * b.rows, m);
+        EXPECT_GE(b.panel_blocks * b.panels, panels);
+        EXPECT_LT((b.panel_blocks - 1) * b.panels, panels);
+        EXPECT_LE(b.panels, 4u);
+        EXPECT_LE(b.rows, 64u);
+        const size_t possible = panels * std::max<size_t>(1, m / 16);  // blocks of 16 rows
+        if (threads > 1 && possible >= 2 * threads) {
+          EXPECT_GE(b.row_blocks * b.panel_blocks, 2 * threads);
+        }
+      }
 }
 
 }  // namespace

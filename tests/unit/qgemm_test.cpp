@@ -298,8 +298,8 @@ TEST(QGemm, PackedLayoutMatchesTheIndexAndTheColumnSums) {
 TEST(QGemm, ParallelSplitGivesTheSameResult) {
   ThreadPool pool(2);
   Random rnd(17);
-  for (size_t m : {1, 63, 64, 65, 200})
-    for (size_t n : {7, 128, 129, 300}) {
+  for (size_t m : {1, 49, 63, 64, 65, 200})
+    for (size_t n : {7, 128, 129, 160, 300}) {
       Problem p = random_problem(rnd, m, n, 37);
       p.bias.resize(n);
       for (int32_t& v : p.bias) v = rnd.integer(-5000, 5000);
@@ -405,8 +405,8 @@ TEST(QGemm, FloatOutputWrapsAndHandlesAnyMultiplier) {
 TEST(QGemm, FloatOutputParallelSplitGivesTheSameResult) {
   ThreadPool pool(2);
   Random rnd(24);
-  for (size_t m : {1, 63, 64, 65, 200})
-    for (size_t n : {7, 128, 129, 300}) {
+  for (size_t m : {1, 49, 63, 64, 65, 200})
+    for (size_t n : {7, 128, 129, 160, 300}) {
       Problem p = random_problem(rnd, m, n, 37);
       p.bias.resize(n);
       for (int32_t& v : p.bias) v = rnd.integer(-5000, 5000);
