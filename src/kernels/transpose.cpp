@@ -10,27 +10,50 @@ namespace ledge {
 
 namespace {
 
+// Few rows (an image's 3 channels): stream through every row at once, writing in order.
+// R is a constant so that the compiler interleaves the rows with vector shuffles (a byte
+// loop over a runtime row count took 0.12 ms for a 224x224 image, 5% of an int8 MobileNet).
+template <class T, size_t R>
+void interleave_rows(const T* sv, T* dv, size_t batch, size_t cols, const ThreadPool* pool) {
+  auto span = [&](size_t t) {
+    const size_t b = t / 64, c0 = cols * (t % 64) / 64, c1 = cols * (t % 64 + 1) / 64;
+    const T* s = sv + b * R * cols;
+    T* d = dv + b * R * cols;
+    for (size_t c = c0; c < c1; ++c)
+      for (size_t r = 0; r < R; ++r) d[c * R + r] = s[r * cols + c];
+  };
+  if (pool) {
+    pool->parallel_for(batch * 64, span);
+  } else {
+    for (size_t t = 0; t < batch * 64; ++t) span(t);
+  }
+}
+
 // dst[b][c][r] = src[b][r][c] for elements of type T (any type of the element's size).
 template <class T>
 void batched_2d_typed(const uint8_t* src, uint8_t* dst, size_t batch, size_t rows, size_t cols,
                       const ThreadPool* pool) {
   const auto* sv = reinterpret_cast<const T*>(src);
   auto* dv = reinterpret_cast<T*>(dst);
-  if (rows <= 8) {
-    // Few rows (an image's 3 channels): stream through every row at once, writing in order.
-    auto span = [&](size_t t) {
-      const size_t b = t / 64, c0 = cols * (t % 64) / 64, c1 = cols * (t % 64 + 1) / 64;
-      const T* s = sv + b * rows * cols;
-      T* d = dv + b * rows * cols;
-      for (size_t c = c0; c < c1; ++c)
-        for (size_t r = 0; r < rows; ++r) d[c * rows + r] = s[r * cols + c];
-    };
-    if (pool) {
-      pool->parallel_for(batch * 64, span);
-    } else {
-      for (size_t t = 0; t < batch * 64; ++t) span(t);
-    }
-    return;
+  switch (rows) {
+    case 1:
+      return interleave_rows<T, 1>(sv, dv, batch, cols, pool);
+    case 2:
+      return interleave_rows<T, 2>(sv, dv, batch, cols, pool);
+    case 3:
+      return interleave_rows<T, 3>(sv, dv, batch, cols, pool);
+    case 4:
+      return interleave_rows<T, 4>(sv, dv, batch, cols, pool);
+    case 5:
+      return interleave_rows<T, 5>(sv, dv, batch, cols, pool);
+    case 6:
+      return interleave_rows<T, 6>(sv, dv, batch, cols, pool);
+    case 7:
+      return interleave_rows<T, 7>(sv, dv, batch, cols, pool);
+    case 8:
+      return interleave_rows<T, 8>(sv, dv, batch, cols, pool);
+    default:
+      break;
   }
   constexpr size_t kTile = 32;
   const size_t row_tiles = (rows + kTile - 1) / kTile;

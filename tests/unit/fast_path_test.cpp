@@ -9,10 +9,12 @@
 #include <random>
 
 #include "kernels/gemm_conv.h"
+#include "kernels/transpose.h"
 #include "kernels/winograd_conv.h"
 #include "runtime/arena.h"
 #include "runtime/memory_plan.h"
 #include "runtime/session.h"
+#include "runtime/thread_pool.h"
 
 namespace ledge {
 namespace {
@@ -523,6 +525,32 @@ TEST(FastPath, TransposeOfRandomPermutations) {
     SCOPED_TRACE("trial " + std::to_string(trial) + " shape " + shape_to_string(shape));
     expect_fast_matches_reference(b, 0, 1, 1);
   }
+}
+
+// NCHW to NHWC with few channels (an image entering a channels-last graph) for every element
+// size, on one thread and two: each output element is the input element it names.
+TEST(FastPath, ChannelsLastTransposeOfFewChannels) {
+  const ThreadPool two(2);
+  const std::vector<const ThreadPool*> pools{nullptr, &two};
+  for (size_t elem : {1, 2, 4, 8})
+    for (int64_t channels = 1; channels <= 9; ++channels)
+      for (const ThreadPool* pool : pools) {
+        const Shape shape{2, channels, 5, 67};
+        const size_t count = static_cast<size_t>(numel(shape));
+        std::vector<uint8_t> src(count * elem), dst(count * elem, 0);
+        for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>(i * 7 + i / 251);
+        auto plan = plan_transpose(shape, {0, 2, 3, 1}, elem);
+        ASSERT_TRUE(plan);
+        run_transpose(*plan, src.data(), dst.data(), pool);
+        const size_t hw = 5 * 67, c = static_cast<size_t>(channels);
+        size_t wrong = 0;
+        for (size_t n = 0; n < 2; ++n)
+          for (size_t p = 0; p < hw; ++p)
+            for (size_t k = 0; k < c; ++k)
+              wrong += std::memcmp(&dst[((n * hw + p) * c + k) * elem],
+                                   &src[((n * c + k) * hw + p) * elem], elem) != 0;
+        EXPECT_EQ(wrong, 0u) << "element size " << elem << ", " << channels << " channels";
+      }
 }
 
 }  // namespace
