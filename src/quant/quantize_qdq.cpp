@@ -170,10 +170,12 @@ class Rewriter {
   // The parameters of a tensor: those of its source when a MaxPool, Flatten, Reshape or
   // Transpose made it from a tensor that already has a pair (its values are a subset of the
   // source's, and with equal parameters the lowering runs that node on the integers:
-  // src/lower/fuse_quantized.cpp), else from its calibrated range.
+  // src/lower/fuse_quantized.cpp), a Concat's shared pair, else its calibrated range.
   Expected<QParams> params_of(const std::string& tensor) {
     if (auto src = same_range_source(tensor); src != params_.end()) return src->second;
-    if (auto shared = concat_range(tensor))
+    // A Concat's output, or a MaxPool (...) of one (SqueezeNet's Concat → MaxPool → Conv):
+    // the Concat's shared pair, so that the pooling too runs on the integers.
+    if (auto shared = concat_range(upstream_through_same_range(tensor).back()))
       return activation_params(*shared, o_.unsigned_activations);
     auto it = ranges_.find(tensor);
     if (it == ranges_.end())
@@ -184,7 +186,7 @@ class Rewriter {
   // A Concat's inputs and its output share one pair of parameters, from the union of their
   // ranges (as TFLite requires of a quantized concatenation): the lowering then concatenates
   // the integers, and the next quantized node reads them without a float round trip
-  // (src/lower/fuse_quantized.cpp). Only when every one of them was calibrated.
+  // (src/lower/fuse_quantized.cpp). Only when every input was calibrated.
   std::optional<Range> concat_range(const std::string& tensor) const {
     const Node* concat = nullptr;
     if (auto p = producer_.find(tensor);
@@ -207,23 +209,32 @@ class Rewriter {
         return std::nullopt;  // also read by an earlier Concat, which sets its parameters
       if (!widen(t)) return std::nullopt;
     }
-    if (!widen(concat->outputs[0])) return std::nullopt;
+    widen(concat->outputs[0]);  // the union of the inputs already; calibrated only when read
     return all;
   }
 
-  std::map<std::string, QParams>::const_iterator same_range_source(
-      const std::string& tensor) const {
+  // `tensor`, then the tensors it was made from through MaxPool, Flatten, Reshape and
+  // Transpose (whose values are a subset of their input's), nearest first.
+  std::vector<std::string> upstream_through_same_range(const std::string& tensor) const {
     static const std::set<std::string> kSameRange = {"MaxPool", "Flatten", "Reshape", "Transpose"};
-    // Through chains of them (MaxPool → Flatten), back to the first tensor with a pair.
-    std::string t = tensor;
-    for (auto it = producer_.find(t); it != producer_.end(); it = producer_.find(t)) {
+    std::vector<std::string> chain{tensor};
+    for (auto it = producer_.find(tensor); it != producer_.end();
+         it = producer_.find(chain.back())) {
       const Node& n = *it->second;
       if (!n.domain.empty() || !kSameRange.count(n.op_type) || n.inputs.empty() ||
-          n.outputs.size() != 1)
+          n.outputs.size() != 1 || chain.size() > producer_.size())
         break;
-      t = n.inputs[0];
-      if (auto p = params_.find(t); p != params_.end()) return p;
+      chain.push_back(n.inputs[0]);
     }
+    return chain;
+  }
+
+  // Through chains of them (MaxPool → Flatten), back to the first tensor with a pair.
+  std::map<std::string, QParams>::const_iterator same_range_source(
+      const std::string& tensor) const {
+    const auto chain = upstream_through_same_range(tensor);
+    for (size_t i = 1; i < chain.size(); ++i)
+      if (auto p = params_.find(chain[i]); p != params_.end()) return p;
     return params_.end();
   }
 

@@ -126,12 +126,14 @@ TEST(QuantizedModel, ResidualAddBecomesQAdd) {
   EXPECT_LT(d.worst, 0.03 * d.spread);
 }
 
-// SqueezeNet's fire module: two quantized convolutions concatenated, then a third (float: its
-// output is the graph's). The quantizer gives the Concat's inputs and output one scale and
-// zero point, so the lowering concatenates the integers, in NHWC like the convolutions: no
-// QuantizeLinear, DequantizeLinear or Transpose is left between them, and the result is the
-// QDQ model's.
-TEST(QuantizedModel, ConcatOfQuantizedTensorsStaysInteger) {
+// SqueezeNet's fire module: two quantized convolutions concatenated (then max-pooled, as
+// before SqueezeNet's second and third stages, when `pooled`), then a third convolution
+// (float: its output is the graph's). The quantizer gives the Concat's inputs and output one
+// scale and zero point (the Concat's output need not have been calibrated: a MaxPool reads
+// it), so the lowering concatenates and pools the integers, in NHWC like the convolutions:
+// no QuantizeLinear, DequantizeLinear or Transpose is left between them, and the result is
+// the QDQ model's.
+void expect_integer_fire_module(bool pooled) {
   ModelBuilder b(13);
   b.input("x", DType::kFloat32, {1, 4, 6, 6});
   b.init("w1", random_tensor(DType::kFloat32, {6, 4, 1, 1}, 31));
@@ -142,7 +144,12 @@ TEST(QuantizedModel, ConcatOfQuantizedTensorsStaysInteger) {
   b.node("Conv", {"x", "w3"}, {"c3"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
   b.node("Relu", {"c3"}, {"e3"});
   b.node("Concat", {"e1", "e3"}, {"cat"}).attributes["axis"] = int64_t{1};
-  b.node("Conv", {"cat", "w4"}, {"y"});
+  if (pooled) {
+    Node& pool = b.node("MaxPool", {"cat"}, {"pool"});
+    pool.attributes["kernel_shape"] = std::vector<int64_t>{2, 2};
+    pool.attributes["strides"] = std::vector<int64_t>{2, 2};
+  }
+  b.node("Conv", {pooled ? "pool" : "cat", "w4"}, {"y"});
   b.output("y");
   auto model = b.build();
   QuantizeOptions o;
@@ -151,13 +158,14 @@ TEST(QuantizedModel, ConcatOfQuantizedTensorsStaysInteger) {
   auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
   ASSERT_TRUE(ranges.ok()) << ranges.error().message();
   // The ranges of the two branches differ (their weights do), so one shared pair is a choice.
-  ASSERT_TRUE(ranges->count("e1") && ranges->count("e3") && ranges->count("cat"));
+  ASSERT_TRUE(ranges->count("e1") && ranges->count("e3"));
+  ASSERT_EQ(ranges->count("cat"), pooled ? 0u : 1u);
   auto q = quantize_qdq(*model, *ranges, o);
   ASSERT_TRUE(q.ok()) << q.error().message();
   std::set<std::string> concat_scales;
   for (const Node& n : (*q)->graph.nodes)
-    if (n.op_type == "QuantizeLinear" &&
-        (n.inputs[0] == "e1" || n.inputs[0] == "e3" || n.inputs[0] == "cat"))
+    if (n.op_type == "QuantizeLinear" && (n.inputs[0] == "e1" || n.inputs[0] == "e3" ||
+                                          n.inputs[0] == "cat" || n.inputs[0] == "pool"))
       concat_scales.insert(std::to_string((*q)->graph.initializers.at(n.inputs[1]).as_double(0)));
   EXPECT_EQ(concat_scales.size(), 1u);
 
@@ -167,12 +175,13 @@ TEST(QuantizedModel, ConcatOfQuantizedTensorsStaysInteger) {
   for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
   EXPECT_EQ(ops["NhwcQLinearConv"], 2);
   EXPECT_EQ(ops["Concat"], 1);
+  EXPECT_EQ(ops["NhwcMaxPool"], pooled ? 1 : 0);
   EXPECT_EQ(ops["QuantizeLinear"], 1);    // the float input
   EXPECT_EQ(ops["DequantizeLinear"], 1);  // into the float convolution
   EXPECT_EQ(ops["Transpose"], 2);         // NCHW to NHWC at the input, back at the output
   for (const Node& n : lowered.graph.nodes)
-    if (n.op_type == "Concat") {
-      EXPECT_EQ(lowered.graph.value_types.at(n.outputs[0]).dtype, DType::kUInt8);
+    if (n.op_type == "Concat" || n.op_type == "NhwcMaxPool") {
+      EXPECT_EQ(lowered.graph.value_types.at(n.outputs[0]).dtype, DType::kUInt8) << n.op_type;
     }
   const Tensor x = random_tensor(DType::kFloat32, {1, 4, 6, 6}, 35);
   const Tensor want = run_one(*q, {{"x", x}}, false);
@@ -180,5 +189,10 @@ TEST(QuantizedModel, ConcatOfQuantizedTensorsStaysInteger) {
   const Deviation d = deviation(want, got);
   EXPECT_LT(d.worst, 0.03 * d.spread);
 }
+
+TEST(QuantizedModel, ConcatOfQuantizedTensorsStaysInteger) { expect_integer_fire_module(false); }
+
+TEST(QuantizedModel, MaxPoolOfAConcatStaysInteger) { expect_integer_fire_module(true); }
+
 }  // namespace
 }  // namespace ledge
