@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "kernels/gemm_blocks.h"
+#include "kernels/qgemm_panel.h"
 #include "ops/quant_common.h"
 
 #if defined(__x86_64__)
@@ -35,16 +36,8 @@ namespace {
 size_t panels_of(size_t n) { return (n + kQGemmPanel - 1) / kQGemmPanel; }
 size_t round_up4(size_t k) { return (k + kQGemmDepthStep - 1) / kQGemmDepthStep * kQGemmDepthStep; }
 
-// Out is the type of C: uint8_t (requantized) or float (the float-output form); the two
-// share everything up to the epilogue.
-template <class Out>
-constexpr bool kFloatOut = std::is_same_v<Out, float>;
-
-// Every path works on a range of columns [j0, j1), j0 at a panel boundary, so that
-// qgemm_parallel can hand out blocks of panels. a and c point at row 0, column 0.
-template <class Out>
-using RangeFn = void (*)(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w,
-                         const QGemmRequant& r, size_t j0, size_t j1, Out* c, size_t ldc);
+using qgemm_detail::kFloatOut;
+using qgemm_detail::RangeFn;
 
 template <class Out>
 void reference_range(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w,
@@ -82,27 +75,8 @@ inline uint32_t load_tail(const uint8_t* p, size_t bytes) {
   return v;
 }
 
-// What a tile needs to requantize one panel (or part of one): `width` columns from
-// column_sums, bias and multiplier, which point at the panel's first column.
-struct PanelRequant {
-  const int32_t* column_sums;  // padded to whole panels
-  const int32_t* bias;         // null, or `width` values
-  const float* multiplier;     // `width` values
-  size_t width;                // 1..32
-  int32_t a_zero_point, y_zero_point;
-  float lo, hi;  // the clamp of saturate_round: [0 - y_zero_point, 255 - y_zero_point]
-};
-
-PanelRequant panel_requant(const QGemmWeights& w, const QGemmRequant& r, size_t j, size_t j1) {
-  return {w.column_sums.data() + j,
-          r.bias ? r.bias + j : nullptr,
-          r.multiplier + j,
-          std::min(kQGemmPanel, j1 - j),
-          r.a_zero_point,
-          r.y_zero_point,
-          static_cast<float>(0 - r.y_zero_point),
-          static_cast<float>(255 - r.y_zero_point)};
-}
+using qgemm_detail::panel_requant;
+using qgemm_detail::PanelRequant;
 
 // MR rows x 16*NV columns of C: NV*MR int32 accumulators. Each depth step loads NV vectors
 // of W (16 columns x 4 bytes) and broadcasts 4 bytes of each of the MR rows of A.
@@ -393,6 +367,10 @@ std::vector<RangePath<Out>> range_paths() {
     paths.push_back({"avx512vnni", range_vnni512<Out>});
   if (__builtin_cpu_supports("avx2") && has_avxvnni())
     paths.push_back({"avxvnni", range_avxvnni<Out>});
+#elif defined(__aarch64__)
+  if (qgemm_detail::has_neon_dot())
+    paths.push_back({"neon_dot", qgemm_detail::range_neon_dot<Out>});
+  paths.push_back({"neon", qgemm_detail::range_neon<Out>});
 #endif
   paths.push_back({"reference", reference_range<Out>});
   return paths;

@@ -16,7 +16,8 @@
 // an int32 lane without saturating. The activation zero point is folded out of the loop:
 // sum (A - zp) W = sum A W - zp * sum W, all modulo 2^32, with the column sums of W packed
 // beside the panels. The vector paths (AVX512-VNNI, AVX-VNNI) keep a tile of accumulators in
-// registers; the plain C++ path is the reference and the path of other CPUs (aarch64).
+// registers, as do the NEON paths on aarch64 (qgemm_neon.cpp); the plain C++ path is the
+// reference and the path of other CPUs.
 #pragma once
 
 #include <cstddef>
