@@ -14,7 +14,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/memory.h"
 #include "kernels/fast_kernel.h"
+#include "kernels/gemm.h"
 #include "kernels/matmul_nbits_q8.h"
 #include "ops/matmul_nbits_layout.h"
 
@@ -176,6 +178,63 @@ class Int4MatMul : public PreparedKernel {
   float* workspace_ = nullptr;
 };
 
+// Many rows of A (a 1x1 convolution's pixels, a batch): each weight would be expanded once
+// per run but used M times, so the weights are expanded to float once, at prepare, and the
+// product is the float GEMM. The artifact keeps the int4 codes; memory holds the floats, as
+// for a float model.
+class Int4ExpandedGemm : public PreparedKernel {
+ public:
+  Int4ExpandedGemm(BlockPtr<float> packed, std::vector<float> bias, int64_t M, int64_t N, int64_t K,
+                   const ThreadPool& pool)
+      : packed_(std::move(packed)), bias_(std::move(bias)), M_(M), N_(N), K_(K), pool_(pool) {}
+
+  Status run(const Tensor* const* inputs, Tensor* const* outputs) override {
+    GemmEpilogue e;
+    e.bias = bias_.empty() ? nullptr : bias_.data();
+    const auto m = static_cast<size_t>(M_), n = static_cast<size_t>(N_),
+               k = static_cast<size_t>(K_);
+    gemm_parallel(pool_.handle(), m, n, k, inputs[kA]->data<float>(), k, packed_.get(),
+                  outputs[0]->data<float>(), n, e);
+    return Status();
+  }
+  bool packed_constants() const override { return true; }
+
+ private:
+  BlockPtr<float> packed_;
+  std::vector<float> bias_;
+  int64_t M_, N_, K_;
+  const ThreadPool& pool_;
+};
+
+// Rows of A from which expanding the weights once beats expanding them per run.
+constexpr int64_t kExpandRows = 16;
+
+Expected<std::unique_ptr<PreparedKernel>> expanded_gemm(const Tensor& codes,
+                                                        const std::vector<float>& scales,
+                                                        const std::vector<float>& offsets,
+                                                        std::vector<float> bias, int64_t M,
+                                                        int64_t N, int64_t K, int64_t block,
+                                                        const ThreadPool& pool) {
+  const int64_t k_blocks = nbits::blocks(K, block), row_bytes = k_blocks * block / 2;
+  const auto n = static_cast<size_t>(N), k = static_cast<size_t>(K);
+  // One row per output, as gemm_pack_columns reads them (rows padded to whole blocks).
+  const auto padded = static_cast<size_t>(k_blocks * block + 16);
+  std::vector<float> rows(n * padded);
+  const Isa isa = pick_isa();
+  for (int64_t j = 0; j < N; ++j)
+    isa.expand(codes.data<uint8_t>() + j * row_bytes, scales.data() + j * k_blocks,
+               offsets.data() + j * k_blocks, k_blocks, block, K,
+               rows.data() + static_cast<size_t>(j) * padded);
+  std::vector<float> dense(n * k);
+  for (size_t j = 0; j < n; ++j) std::copy_n(rows.data() + j * padded, k, dense.data() + j * k);
+  const size_t bytes = gemm_packed_size(k, n) * sizeof(float);
+  BlockPtr<float> packed(static_cast<float*>(allocate_block(bytes)));  // zero-filled
+  if (!packed) return resource_limit("out of memory for the expanded int4 weights");
+  gemm_pack_columns(dense.data(), n, k, packed.get());
+  return std::unique_ptr<PreparedKernel>(
+      new Int4ExpandedGemm(std::move(packed), std::move(bias), M, N, K, pool));
+}
+
 Expected<std::unique_ptr<PreparedKernel>> none() { return std::unique_ptr<PreparedKernel>(); }
 
 Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
@@ -217,6 +276,8 @@ Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
     }
   std::vector<float> bv;
   if (bias) bv.assign(bias->data<float>(), bias->data<float>() + N);
+  if (M >= kExpandRows)
+    return expanded_gemm(*codes, s, offsets, std::move(bv), M, N, K, block, c.pool());
   // accuracy_level 4 allows int8 arithmetic on A (ONNX Runtime's meaning too).
   if (c.attr_int("accuracy_level", 0) == 4) {
     Int4KernelWeights w{*codes, s, offsets, bv, M, N, K, block};

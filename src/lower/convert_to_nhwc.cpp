@@ -128,7 +128,10 @@ class Converter {
   }
 
   Status visit(Node n) {
+    for (auto& in : n.inputs)
+      if (auto r = renamed_.find(in); r != renamed_.end()) in = r->second;
     if (n.domain.empty()) {
+      if (n.op_type == "Transpose" && try_transpose(n)) return Status();
       if (n.op_type == "Conv" && try_conv(n)) return Status();
       if (n.op_type == "QLinearConv" && try_qconv(n)) return Status();
       if ((n.op_type == "MaxPool" || n.op_type == "AveragePool") && try_pool(n)) return Status();
@@ -303,6 +306,32 @@ class Converter {
     return true;
   }
 
+  // The graph's own layout changes around an operator that works on the last axis (an int4
+  // 1x1 convolution: Transpose to NHWC, MatMulNBits, Transpose back): the value taken to
+  // NHWC is the NHWC form its input already has, and the value taken back to NCHW gets the
+  // NHWC data as its NHWC form, so neither moves data between NHWC convolutions.
+  bool try_transpose(Node& n) {
+    if (n.inputs.size() != 1 || n.outputs.size() != 1 || rank(n.inputs[0]) != 4) return false;
+    const std::string &in = n.inputs[0], &out = n.outputs[0];
+    const auto perm = attr_as_ints(n, "perm");
+    if (perm == std::vector<int64_t>{0, 2, 3, 1} && has_nhwc(in) && !is_graph_output(out)) {
+      renamed_[out] = nhwc_.at(in);
+      return true;
+    }
+    if (perm == std::vector<int64_t>{0, 3, 1, 2} && !has_nhwc(out)) {
+      if (!need_nchw(in).ok() || !nchw_.count(in)) return false;
+      nhwc_[out] = in;  // its NCHW form is made only if something reads it
+      return true;
+    }
+    return false;
+  }
+
+  bool is_graph_output(const std::string& v) const {
+    for (const auto& o : g_.outputs)
+      if (o.name == v) return true;
+    return false;
+  }
+
   bool try_global_pool(Node& n) {
     if (n.outputs.size() != 1 || !has_nhwc(n.inputs[0]) || !is_float4d(n.inputs[0])) return false;
     Node p;
@@ -458,10 +487,11 @@ class Converter {
 
   Graph& g_;
   NameMaker names_;
-  std::set<std::string> nchw_;                 // values available in NCHW (original name)
-  std::map<std::string, std::string> nhwc_;    // value → its NHWC form
-  std::map<std::string, std::string> packed_;  // conv weight → its OHWI form
-  std::map<std::string, int> reads_;           // readers left, for releasing weights early
+  std::set<std::string> nchw_;                  // values available in NCHW (original name)
+  std::map<std::string, std::string> nhwc_;     // value → its NHWC form
+  std::map<std::string, std::string> renamed_;  // value → the value later nodes read instead
+  std::map<std::string, std::string> packed_;   // conv weight → its OHWI form
+  std::map<std::string, int> reads_;            // readers left, for releasing weights early
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "lower/lower.h"
 #include "ops/matmul_nbits_layout.h"
 
 namespace ledge {
@@ -35,6 +36,22 @@ float float_attr(const Node& n, const char* name, float def) {
 std::string fresh_name(const Graph& g, const std::string& base) {
   std::string name = base;
   for (int i = 1; g.initializers.count(name); ++i) name = base + "_" + std::to_string(i);
+  return name;
+}
+
+// A value name derived from `base` that no initializer, graph input or node output has
+// (`done`: the nodes already moved out of g).
+std::string fresh_value_name(const Graph& g, const std::vector<Node>& done,
+                             const std::string& base) {
+  auto taken = [&](const std::string& name) {
+    if (g.initializers.count(name) || g.find_input(name)) return true;
+    for (const auto* list : {&g.nodes, &done})
+      for (const Node& n : *list)
+        if (std::find(n.outputs.begin(), n.outputs.end(), name) != n.outputs.end()) return true;
+    return false;
+  };
+  std::string name = base;
+  for (int i = 1; taken(name); ++i) name = base + "_" + std::to_string(i);
   return name;
 }
 
@@ -82,6 +99,38 @@ bool plan_gemm(const Graph& g, const Node& n, Plan& p) {
   for (int64_t j = 0; j < p.N; ++j)
     for (int64_t k = 0; k < p.K; ++k)
       p.rows[static_cast<size_t>(j * p.K + k)] = trans_b ? w[j * p.K + k] : w[k * p.N + j];
+  return true;
+}
+
+bool ints_are(const Node& n, const char* name, int64_t value) {
+  auto it = n.attributes.find(name);
+  if (it == n.attributes.end()) return true;
+  const auto* v = std::get_if<std::vector<int64_t>>(&it->second);
+  return v && std::all_of(v->begin(), v->end(), [&](int64_t x) { return x == value; });
+}
+
+// A 1x1 convolution is a product over channels at every pixel: with the input in NHWC,
+// [N, H, W, C] x [C, O]. Eligible: constant float weights [O, C, 1, 1], one group, unit
+// strides and dilations, no padding (auto_pad NOTSET or VALID), a constant bias of O values.
+bool plan_pointwise_conv(const Graph& g, const Node& n, Plan& p) {
+  if (n.inputs.size() < 2 || float_constant(g, n.inputs[0])) return false;
+  const Tensor* w = float_constant(g, n.inputs[1]);
+  if (!w || w->rank() != 4 || w->dim(2) != 1 || w->dim(3) != 1) return false;
+  if (int_attr(n, "group", 1) != 1 || !ints_are(n, "strides", 1) || !ints_are(n, "dilations", 1) ||
+      !ints_are(n, "pads", 0))
+    return false;
+  if (auto a = n.attributes.find("auto_pad"); a != n.attributes.end()) {
+    const auto* mode = std::get_if<std::string>(&a->second);
+    if (!mode || (*mode != "NOTSET" && *mode != "VALID")) return false;
+  }
+  p.N = w->dim(0);
+  p.K = w->dim(1);
+  p.rows.assign(w->data<float>(), w->data<float>() + p.N * p.K);  // [O, C]: a row per output
+  if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
+    const Tensor* b = float_constant(g, n.inputs[2]);
+    if (!b || b->numel() != p.N) return false;
+    p.bias.assign(b->data<float>(), b->data<float>() + p.N);
+  }
   return true;
 }
 
@@ -134,14 +183,27 @@ Expected<Int4Result> quantize_weights_int4(const Model& model, const Int4Options
                             std::to_string(bs));
   auto out = std::make_shared<Model>(model);
   Graph& g = out->graph;
+  // Exporters share equal biases through Identity nodes and write Constant nodes: as
+  // initializers, the layers that read them are eligible too.
+  constants_to_initializers(g);
   Int4Result result{out, {}};
+  std::vector<Node> nodes;
+  nodes.reserve(g.nodes.size());
   for (Node& n : g.nodes) {
-    if (!n.domain.empty() || options.keep_float.count(n.name) || n.outputs.size() != 1) continue;
+    if (!n.domain.empty() || options.keep_float.count(n.name) || n.outputs.size() != 1) {
+      nodes.push_back(std::move(n));
+      continue;
+    }
     Plan p;
+    const bool conv = n.op_type == "Conv";
     const bool ok = n.op_type == "MatMul" ? plan_matmul(g, n, p)
                     : n.op_type == "Gemm" ? plan_gemm(g, n, p)
+                    : conv                ? plan_pointwise_conv(g, n, p)
                                           : false;
-    if (!ok || p.N < 1 || p.K < 1) continue;
+    if (!ok || p.N < 1 || p.K < 1) {
+      nodes.push_back(std::move(n));
+      continue;
+    }
     Int4Weights q = quantize_int4_rows(p.rows.data(), p.N, p.K, bs, p.factor);
     const std::string base = n.name.empty() ? n.outputs[0] : n.name;
     const std::string codes = fresh_name(g, base + "_w_int4");
@@ -168,8 +230,33 @@ Expected<Int4Result> quantize_weights_int4(const Model& model, const Int4Options
     q4.attributes["block_size"] = bs;
     q4.attributes["accuracy_level"] = int64_t{options.int8_compute ? 4 : 0};
     result.quantized.push_back(n.name);
-    n = std::move(q4);
+    if (conv) {
+      // NCHW → NHWC, the product over channels, NHWC → NCHW. (The CPU lowering, which keeps
+      // convolutions in NHWC anyway, cancels these transposes against its own.)
+      const std::string nhwc_in = fresh_value_name(g, nodes, base + "_nhwc_input");
+      const std::string nhwc_out = fresh_value_name(g, nodes, base + "_nhwc_output");
+      Node to_nhwc;
+      to_nhwc.name = base + "_to_nhwc";
+      to_nhwc.op_type = "Transpose";
+      to_nhwc.inputs = {n.inputs[0]};
+      to_nhwc.outputs = {nhwc_in};
+      to_nhwc.attributes["perm"] = std::vector<int64_t>{0, 2, 3, 1};
+      Node to_nchw;
+      to_nchw.name = base + "_to_nchw";
+      to_nchw.op_type = "Transpose";
+      to_nchw.inputs = {nhwc_out};
+      to_nchw.outputs = n.outputs;
+      to_nchw.attributes["perm"] = std::vector<int64_t>{0, 3, 1, 2};
+      q4.inputs[0] = nhwc_in;
+      q4.outputs = {nhwc_out};
+      nodes.push_back(std::move(to_nhwc));
+      nodes.push_back(std::move(q4));
+      nodes.push_back(std::move(to_nchw));
+    } else {
+      nodes.push_back(std::move(q4));
+    }
   }
+  g.nodes = std::move(nodes);
   if (result.quantized.empty()) return result;
   out->opsets["com.microsoft"] = 1;
   // Float weights no node reads any more go away (a weight shared with a node left in float

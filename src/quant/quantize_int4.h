@@ -3,14 +3,16 @@
 // so no calibration data is needed.
 //
 //   auto q = quantize_weights_int4(model, {.block_size = 32});
-//   // q->model: every eligible MatMul/Gemm is now a com.microsoft MatMulNBits
+//   // q->model: every eligible MatMul/Gemm/1x1 Conv is now a com.microsoft MatMulNBits
 //
 // Eligible: MatMul whose B is a constant float [K, N]; Gemm with a constant float B,
 // transA = 0, and a constant bias C of N values or none (alpha and beta fold into the
-// scales and the bias). Each weight column (K values of output n) is cut into blocks of
-// block_size; each block gets a float scale and a 4-bit zero point from its min and max
-// (zero always inside the range), codes in 0..15 (layout: ops/matmul_nbits_layout.h).
-// ONNX Runtime runs the result (its CPU MatMulNBits); ledge runs it with a fast kernel.
+// scales and the bias); 1x1 Conv (one group, unit strides, no padding, constant weights
+// and bias), which becomes Transpose to NHWC, MatMulNBits over the channels, Transpose back. Each
+// weight column (K values of output n) is cut into blocks of block_size; each block gets a float
+// scale and a 4-bit zero point from its min and max (zero always inside the range), codes in 0..15
+// (layout: ops/matmul_nbits_layout.h). ONNX Runtime runs the result (its CPU MatMulNBits); ledge
+// runs it with a fast kernel.
 #pragma once
 
 #include <memory>

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "kernels/matmul_nbits_q8.h"
+#include "lower/lower.h"
 #include "model_builder.h"
 #include "ops/matmul_nbits_layout.h"
 #include "quant/quantize_int4.h"
@@ -117,6 +118,59 @@ TEST(Int4, QuantizerRewritesMatMulAndGemmCloseToFloat) {
   EXPECT_LT(rel, 0.15);
 }
 
+// A 1x1 convolution between two 3x3 ones (a MobileNet block): the quantizer makes it
+// Transpose → MatMulNBits → Transpose, with its bias shared through an Identity as exporters
+// write it; the result stays close to float, and the CPU lowering keeps the convolutions'
+// NHWC layout through it (no Transpose between them, one at the input, one at the output).
+TEST(Int4, PointwiseConvolutionBecomesMatMulNBitsInNhwc) {
+  ModelBuilder b;
+  b.input("x", DType::kFloat32, {1, 8, 10, 10}).output("y");
+  b.init("w1", random_tensor(DType::kFloat32, {64, 8, 3, 3}, 51));
+  b.init("w2", random_tensor(DType::kFloat32, {96, 64, 1, 1}, 52));
+  b.init("bias", random_tensor(DType::kFloat32, {96}, 53));
+  b.init("w3", random_tensor(DType::kFloat32, {4, 96, 3, 3}, 54));
+  b.node("Identity", {"bias"}, {"shared_bias"});
+  b.node("Conv", {"x", "w1"}, {"c1"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  b.node("Relu", {"c1"}, {"r1"});
+  b.node("Conv", {"r1", "w2", "shared_bias"}, {"c2"}).attributes["kernel_shape"] =
+      std::vector<int64_t>{1, 1};
+  b.node("Clip", {"c2"}, {"r2"});
+  b.node("Conv", {"r2", "w3"}, {"y"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  auto m = b.build();
+  auto q = quantize_weights_int4(*m, {});
+  ASSERT_TRUE(q.ok()) << q.error().message();
+  EXPECT_EQ(q->quantized, (std::vector<std::string>{"c2"}));  // the 3x3 ones stay float
+  std::map<std::string, int> ops;
+  for (const Node& n : q->model->graph.nodes) ++ops[n.op_type];
+  EXPECT_EQ(ops["MatMulNBits"], 1);
+  EXPECT_EQ(ops["Transpose"], 2);
+  EXPECT_EQ(ops["Conv"], 2);
+
+  const auto feeds = testing::random_feeds(*m);
+  const auto want = run(m, feeds, false);
+  const auto got = run(q->model, feeds, true, 2);
+  ASSERT_EQ(want.size(), 1u);
+  ASSERT_EQ(got.size(), 1u);
+  double err = 0, norm = 0;
+  for (int64_t i = 0; i < want[0].numel(); ++i) {
+    const double a = want[0].data<float>()[i], c = got[0].data<float>()[i];
+    err += (a - c) * (a - c);
+    norm += a * a;
+  }
+  EXPECT_GT(std::sqrt(err / norm), 0.005);  // int4 does change the result
+  EXPECT_LT(std::sqrt(err / norm), 0.15);
+
+  Model lowered = *testing::clone_model(*q->model);
+  ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+  int transposes = 0, nbits = 0;
+  for (const Node& n : lowered.graph.nodes) {
+    transposes += n.op_type == "Transpose";
+    nbits += n.op_type == "MatMulNBits";
+  }
+  EXPECT_EQ(nbits, 1);
+  EXPECT_EQ(transposes, 2);
+}
+
 TEST(Int4, ReferenceOperatorComputesTheDequantizedProduct) {
   const int64_t M = 3, K = 50, N = 6, block = 16;
   Tensor w = random_tensor(DType::kFloat32, {N, K}, 21);
@@ -151,9 +205,15 @@ TEST(Int4, FastKernelMatchesReferenceOnRandomShapes) {
     bool zero_points, bias;
     int threads;
   };
-  const Case cases[] = {{1, 32, 1, 32, true, false, 1},    {1, 96, 17, 32, true, true, 1},
-                        {4, 50, 9, 32, true, true, 2},     {7, 200, 33, 64, false, true, 2},
-                        {2, 128, 5, 128, false, false, 1}, {1, 1000, 3, 32, true, true, 2}};
+  const Case cases[] = {{1, 32, 1, 32, true, false, 1},
+                        {1, 96, 17, 32, true, true, 1},
+                        {4, 50, 9, 32, true, true, 2},
+                        {7, 200, 33, 64, false, true, 2},
+                        {2, 128, 5, 128, false, false, 1},
+                        {1, 1000, 3, 32, true, true, 2},
+                        // Rows enough to expand the weights to float once (a 1x1 convolution).
+                        {16, 96, 40, 32, true, true, 1},
+                        {75, 50, 7, 32, false, false, 2}};
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << "M=" << c.M << " K=" << c.K << " N=" << c.N
                                       << " block=" << c.block << " zp=" << c.zero_points);

@@ -12,7 +12,7 @@
 // artifact that runs it on integer kernels. With --max-accuracy-drop,
 // measures top-1 accuracy on the validation data and returns the most sensitive layers to
 // float until the loss is within X points (src/quant/mixed_precision.h).
-// With --weights int4: weight-only block-wise int4 for MatMul/Gemm (src/quant/quantize_int4.h),
+// With --weights int4: weight-only block-wise int4 for MatMul/Gemm/1x1 Conv (quantize_int4.h),
 // activations stay float, no calibration data needed.
 #include <algorithm>
 #include <cstdio>
@@ -135,7 +135,7 @@ int quantize_int4(const QuantizeArgs& a) {
   if (!q) return report(q.error());
   if (q->quantized.empty())
     return report(invalid_argument(
-        a.model + " has no MatMul or Gemm with constant float weights to quantize to int4"));
+        a.model + " has no MatMul, Gemm or 1x1 Conv with constant float weights to quantize to int4"));
   if (Status st = write_quantized(*q->model, a); !st.ok()) return report(st.error());
   if (a.json) {
     nlohmann::ordered_json j;
@@ -151,7 +151,7 @@ int quantize_int4(const QuantizeArgs& a) {
     std::printf("model:        %s\n", a.model.c_str());
     std::printf("output:       %s\n", a.output.c_str());
     std::printf(
-        "quantized:    %zu nodes (MatMul, Gemm) to int4 weights, blocks of %lld, float "
+        "quantized:    %zu nodes (MatMul, Gemm, 1x1 Conv) to int4 weights, blocks of %lld, float "
         "activations\n",
         q->quantized.size(), static_cast<long long>(a.block_size));
     std::printf("constants:    %zu bytes (float model: %zu)\n", constant_bytes(*q->model),
