@@ -30,6 +30,7 @@ Status lower_for_cpu(Model& model) {
   constants_to_initializers(g);
   LEDGE_TRY(lower_fully_connected(g));
   LEDGE_TRY(fuse_channel_shuffle(g));
+  fuse_hard_swish(g);
   LEDGE_TRY(convert_to_nhwc(g));
   LEDGE_TRY(fuse_activations(g, model.opset("")));
   share_equal_constants(g);

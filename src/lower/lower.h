@@ -11,6 +11,7 @@
 //   convert_to_nhwc        choose the NHWC layout once for every float convolution and
 //                          the element-wise, pooling and concatenation nodes around it;
 //                          Transposes only where a region of NHWC nodes meets the rest
+//   fuse_hard_swish        x * HardSigmoid(x) (opset < 14 exports) → HardSwish(x)
 //   fuse_activations       Relu / Clip / Relu6 into the preceding NhwcConv or FullyConnected
 //   share_equal_constants  equal small constants (a quantized model's scales) become one
 //   drop_unused_initializers
@@ -45,6 +46,7 @@ void fold_known_values(Graph& graph, const std::map<std::string, Tensor>& known)
 Status lower_fully_connected(Graph& graph);
 Status fuse_channel_shuffle(Graph& graph);
 Status convert_to_nhwc(Graph& graph);
+void fuse_hard_swish(Graph& graph);
 Status fuse_activations(Graph& graph, int64_t opset);
 void drop_unused_initializers(Graph& graph);
 // Equal small constants (scales, zero points) become one initializer.

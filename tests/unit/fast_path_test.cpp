@@ -410,6 +410,37 @@ namespace {
 
 // ShuffleNet's block: channel shuffle written as Reshape/Transpose/Reshape, a channel
 // split by Slice, and a ReduceMean over H and W at the end.
+// MobileNetV3's activation as opset-13 exporters write it, x * HardSigmoid(x) with alpha
+// 1/6 and beta 1/2, runs as one HardSwish (the same results); with another alpha, or when
+// the gate is read elsewhere (a squeeze-excitation scale), it stays two nodes.
+TEST(FastPath, HardSigmoidTimesItsInputBecomesHardSwish) {
+  struct Case {
+    float alpha;
+    bool gate_read_twice;
+    int hard_swish;
+  };
+  for (const Case c : {Case{1.f / 6.f, false, 1}, Case{0.2f, false, 0}, Case{1.f / 6.f, true, 0}}) {
+    Builder b;
+    b.input("x", {1, 6, 5, 7});
+    b.node("Conv", {"x", b.weight("w", b.random({8, 6, 3, 3}))}, {"c"});
+    Node& hs = b.node("HardSigmoid", {"c"}, {"gate"});
+    hs.attributes["alpha"] = c.alpha;
+    hs.attributes["beta"] = 0.5f;
+    b.node("Mul", {"gate", "c"}, {"y"});
+    b.output("y");
+    if (c.gate_read_twice) b.output("gate");
+    SCOPED_TRACE(testing::Message()
+                 << "alpha " << c.alpha << " gate read twice " << c.gate_read_twice);
+    expect_fast_matches_reference(b, 1e-5, 1, 1);
+    auto s = Session::create(b.model, SessionOptions{});
+    ASSERT_TRUE(s.ok());
+    std::map<std::string, int> ops;
+    for (const auto& n : (*s)->model().graph.nodes) ++ops[n.op_type];
+    EXPECT_EQ(ops["HardSwish"], c.hard_swish);
+    EXPECT_EQ(ops["HardSigmoid"], 1 - c.hard_swish);
+  }
+}
+
 TEST(FastPath, ChannelShuffleSliceAndReduceMeanStayNhwc) {
   for (int keepdims = 0; keepdims < 2; ++keepdims) {
     Builder b;
