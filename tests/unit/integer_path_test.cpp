@@ -302,6 +302,26 @@ TEST(IntegerPath, ByteTransposeMatchesTheReference) {
   }
 }
 
+// ledge.ChannelShuffle of bytes (ShuffleNet's shuffles in a quantized model) on the fast
+// kernel, as the reference.
+TEST(IntegerPath, ByteChannelShuffleMatchesTheReference) {
+  std::mt19937 rng(37);
+  for (int64_t groups : {2, 4}) {
+    const Shape shape{1, 5, 3, 8 * groups};
+    ModelBuilder b(13);
+    b.input("x", DType::kUInt8, shape);
+    Node& n = b.node("ChannelShuffle", {"x"}, {"y"});
+    n.domain = "ledge";
+    n.attributes["axis"] = int64_t{3};
+    n.attributes["groups"] = groups;
+    b.output("y");
+    auto m = b.build();
+    const Tensor x = random_ints<uint8_t>(shape, rng, 0, 255);
+    expect_same_bytes(run_one(m, {{"x", x}}, false), run_one(m, {{"x", x}}, true, 1),
+                      "channel shuffle of " + std::to_string(groups) + " groups");
+  }
+}
+
 // ledge.QAdd's fast kernel against its reference, bit for bit.
 TEST(IntegerPath, FastQAddMatchesTheReference) {
   std::mt19937 rng(26);
