@@ -29,32 +29,26 @@ void interleave_rows(const T* sv, T* dv, size_t batch, size_t cols, const Thread
   }
 }
 
+// interleave_rows<T, rows> for 1 to 8 rows; false for more.
+template <class T, size_t R = 1>
+bool interleave_few_rows(const T* sv, T* dv, size_t batch, size_t rows, size_t cols,
+                         const ThreadPool* pool) {
+  if constexpr (R > 8) {
+    return false;
+  } else {
+    if (rows != R) return interleave_few_rows<T, R + 1>(sv, dv, batch, rows, cols, pool);
+    interleave_rows<T, R>(sv, dv, batch, cols, pool);
+    return true;
+  }
+}
+
 // dst[b][c][r] = src[b][r][c] for elements of type T (any type of the element's size).
 template <class T>
 void batched_2d_typed(const uint8_t* src, uint8_t* dst, size_t batch, size_t rows, size_t cols,
                       const ThreadPool* pool) {
   const auto* sv = reinterpret_cast<const T*>(src);
   auto* dv = reinterpret_cast<T*>(dst);
-  switch (rows) {
-    case 1:
-      return interleave_rows<T, 1>(sv, dv, batch, cols, pool);
-    case 2:
-      return interleave_rows<T, 2>(sv, dv, batch, cols, pool);
-    case 3:
-      return interleave_rows<T, 3>(sv, dv, batch, cols, pool);
-    case 4:
-      return interleave_rows<T, 4>(sv, dv, batch, cols, pool);
-    case 5:
-      return interleave_rows<T, 5>(sv, dv, batch, cols, pool);
-    case 6:
-      return interleave_rows<T, 6>(sv, dv, batch, cols, pool);
-    case 7:
-      return interleave_rows<T, 7>(sv, dv, batch, cols, pool);
-    case 8:
-      return interleave_rows<T, 8>(sv, dv, batch, cols, pool);
-    default:
-      break;
-  }
+  if (interleave_few_rows<T>(sv, dv, batch, rows, cols, pool)) return;
   constexpr size_t kTile = 32;
   const size_t row_tiles = (rows + kTile - 1) / kTile;
   auto tile = [&](size_t t) {

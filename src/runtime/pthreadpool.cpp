@@ -225,6 +225,38 @@ Tile tile_of(size_t index, size_t range, size_t tile) {
   return {start, std::min(tile, range - start)};
 }
 
+// The tiled grids that a plain and a microarchitecture-aware variant share: f gets the
+// untiled indices, then the tiles' first indices, then the tiles' sizes.
+template <class F>
+void grid_2d_tile_2d(pthreadpool_t pool, size_t ri, size_t rj, size_t ti, size_t tj, uint32_t flags,
+                     const F& f) {
+  const size_t nti = tiles(ri, ti), ntj = tiles(rj, tj);
+  parallelize(pool, nti * ntj, flags, [&](size_t x) {
+    const Tile i = tile_of(x / ntj, ri, ti), j = tile_of(x % ntj, rj, tj);
+    f(i.start, j.start, i.size, j.size);
+  });
+}
+
+template <class F>
+void grid_3d_tile_2d(pthreadpool_t pool, size_t ri, size_t rj, size_t rk, size_t tj, size_t tk,
+                     uint32_t flags, const F& f) {
+  const size_t ntj = tiles(rj, tj), ntk = tiles(rk, tk);
+  parallelize(pool, ri * ntj * ntk, flags, [&](size_t x) {
+    const Tile j = tile_of(x / ntk % ntj, rj, tj), k = tile_of(x % ntk, rk, tk);
+    f(x / (ntj * ntk), j.start, k.start, j.size, k.size);
+  });
+}
+
+template <class F>
+void grid_4d_tile_2d(pthreadpool_t pool, size_t ri, size_t rj, size_t rk, size_t rl, size_t tk,
+                     size_t tl, uint32_t flags, const F& f) {
+  const size_t ntk = tiles(rk, tk), ntl = tiles(rl, tl);
+  parallelize(pool, ri * rj * ntk * ntl, flags, [&](size_t x) {
+    const Tile l = tile_of(x % ntl, rl, tl), k = tile_of(x / ntl % ntk, rk, tk);
+    f(x / (ntl * ntk * rj), x / (ntl * ntk) % rj, k.start, l.start, k.size, l.size);
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -280,11 +312,8 @@ void pthreadpool_parallelize_2d_tile_1d(pthreadpool_t pool, pthreadpool_task_2d_
 void pthreadpool_parallelize_2d_tile_2d(pthreadpool_t pool, pthreadpool_task_2d_tile_2d_t fn,
                                         void* ctx, size_t range_i, size_t range_j, size_t tile_i,
                                         size_t tile_j, uint32_t flags) {
-  const size_t ti = tiles(range_i, tile_i), tj = tiles(range_j, tile_j);
-  parallelize(pool, ti * tj, flags, [=](size_t x) {
-    const Tile i = tile_of(x / tj, range_i, tile_i), j = tile_of(x % tj, range_j, tile_j);
-    fn(ctx, i.start, j.start, i.size, j.size);
-  });
+  grid_2d_tile_2d(pool, range_i, range_j, tile_i, tile_j, flags,
+                  [=](size_t i, size_t j, size_t ni, size_t nj) { fn(ctx, i, j, ni, nj); });
 }
 
 void pthreadpool_parallelize_2d_tile_2d_with_uarch(pthreadpool_t pool,
@@ -292,11 +321,9 @@ void pthreadpool_parallelize_2d_tile_2d_with_uarch(pthreadpool_t pool,
                                                    void* ctx, uint32_t default_uarch, uint32_t,
                                                    size_t range_i, size_t range_j, size_t tile_i,
                                                    size_t tile_j, uint32_t flags) {
-  const size_t ti = tiles(range_i, tile_i), tj = tiles(range_j, tile_j);
-  parallelize(pool, ti * tj, flags, [=](size_t x) {
-    const Tile i = tile_of(x / tj, range_i, tile_i), j = tile_of(x % tj, range_j, tile_j);
-    fn(ctx, default_uarch, i.start, j.start, i.size, j.size);
-  });
+  grid_2d_tile_2d(
+      pool, range_i, range_j, tile_i, tile_j, flags,
+      [=](size_t i, size_t j, size_t ni, size_t nj) { fn(ctx, default_uarch, i, j, ni, nj); });
 }
 
 void pthreadpool_parallelize_3d(pthreadpool_t pool, pthreadpool_task_3d_t fn, void* ctx,
@@ -319,11 +346,9 @@ void pthreadpool_parallelize_3d_tile_1d(pthreadpool_t pool, pthreadpool_task_3d_
 void pthreadpool_parallelize_3d_tile_2d(pthreadpool_t pool, pthreadpool_task_3d_tile_2d_t fn,
                                         void* ctx, size_t range_i, size_t range_j, size_t range_k,
                                         size_t tile_j, size_t tile_k, uint32_t flags) {
-  const size_t tj = tiles(range_j, tile_j), tk = tiles(range_k, tile_k);
-  parallelize(pool, range_i * tj * tk, flags, [=](size_t x) {
-    const Tile j = tile_of(x / tk % tj, range_j, tile_j), k = tile_of(x % tk, range_k, tile_k);
-    fn(ctx, x / (tj * tk), j.start, k.start, j.size, k.size);
-  });
+  grid_3d_tile_2d(
+      pool, range_i, range_j, range_k, tile_j, tile_k, flags,
+      [=](size_t i, size_t j, size_t k, size_t nj, size_t nk) { fn(ctx, i, j, k, nj, nk); });
 }
 
 void pthreadpool_parallelize_3d_tile_2d_with_uarch(pthreadpool_t pool,
@@ -331,11 +356,10 @@ void pthreadpool_parallelize_3d_tile_2d_with_uarch(pthreadpool_t pool,
                                                    void* ctx, uint32_t default_uarch, uint32_t,
                                                    size_t range_i, size_t range_j, size_t range_k,
                                                    size_t tile_j, size_t tile_k, uint32_t flags) {
-  const size_t tj = tiles(range_j, tile_j), tk = tiles(range_k, tile_k);
-  parallelize(pool, range_i * tj * tk, flags, [=](size_t x) {
-    const Tile j = tile_of(x / tk % tj, range_j, tile_j), k = tile_of(x % tk, range_k, tile_k);
-    fn(ctx, default_uarch, x / (tj * tk), j.start, k.start, j.size, k.size);
-  });
+  grid_3d_tile_2d(pool, range_i, range_j, range_k, tile_j, tile_k, flags,
+                  [=](size_t i, size_t j, size_t k, size_t nj, size_t nk) {
+                    fn(ctx, default_uarch, i, j, k, nj, nk);
+                  });
 }
 
 void pthreadpool_parallelize_4d(pthreadpool_t pool, pthreadpool_task_4d_t fn, void* ctx,
@@ -362,12 +386,10 @@ void pthreadpool_parallelize_4d_tile_2d(pthreadpool_t pool, pthreadpool_task_4d_
                                         void* ctx, size_t range_i, size_t range_j, size_t range_k,
                                         size_t range_l, size_t tile_k, size_t tile_l,
                                         uint32_t flags) {
-  const size_t tk = tiles(range_k, tile_k), tl = tiles(range_l, tile_l);
-  parallelize(pool, range_i * range_j * tk * tl, flags, [=](size_t x) {
-    const Tile l = tile_of(x % tl, range_l, tile_l), k = tile_of(x / tl % tk, range_k, tile_k);
-    const size_t j = x / (tl * tk) % range_j;
-    fn(ctx, x / (tl * tk * range_j), j, k.start, l.start, k.size, l.size);
-  });
+  grid_4d_tile_2d(pool, range_i, range_j, range_k, range_l, tile_k, tile_l, flags,
+                  [=](size_t i, size_t j, size_t k, size_t l, size_t nk, size_t nl) {
+                    fn(ctx, i, j, k, l, nk, nl);
+                  });
 }
 
 void pthreadpool_parallelize_4d_tile_2d_with_uarch(pthreadpool_t pool,
@@ -376,12 +398,10 @@ void pthreadpool_parallelize_4d_tile_2d_with_uarch(pthreadpool_t pool,
                                                    size_t range_i, size_t range_j, size_t range_k,
                                                    size_t range_l, size_t tile_k, size_t tile_l,
                                                    uint32_t flags) {
-  const size_t tk = tiles(range_k, tile_k), tl = tiles(range_l, tile_l);
-  parallelize(pool, range_i * range_j * tk * tl, flags, [=](size_t x) {
-    const Tile l = tile_of(x % tl, range_l, tile_l), k = tile_of(x / tl % tk, range_k, tile_k);
-    const size_t j = x / (tl * tk) % range_j;
-    fn(ctx, default_uarch, x / (tl * tk * range_j), j, k.start, l.start, k.size, l.size);
-  });
+  grid_4d_tile_2d(pool, range_i, range_j, range_k, range_l, tile_k, tile_l, flags,
+                  [=](size_t i, size_t j, size_t k, size_t l, size_t nk, size_t nl) {
+                    fn(ctx, default_uarch, i, j, k, l, nk, nl);
+                  });
 }
 
 void pthreadpool_parallelize_5d(pthreadpool_t pool, pthreadpool_task_5d_t fn, void* ctx,

@@ -89,6 +89,24 @@ std::vector<Tensor> run(const std::shared_ptr<Model>& m, const std::map<std::str
   return r.ok() ? *r : std::vector<Tensor>{};
 }
 
+// RMS of (quantized - float) over RMS of float, for the single output on random inputs.
+double relative_error(const std::shared_ptr<Model>& float_model,
+                      const std::shared_ptr<Model>& quantized, bool optimize, int threads = 1) {
+  const auto feeds = testing::random_feeds(*float_model);
+  const auto want = run(float_model, feeds, false);
+  const auto got = run(quantized, feeds, optimize, threads);
+  EXPECT_EQ(want.size(), 1u);
+  EXPECT_EQ(got.size(), 1u);
+  if (want.size() != 1 || got.size() != 1) return -1;
+  double err = 0, norm = 0;
+  for (int64_t i = 0; i < want[0].numel(); ++i) {
+    const double a = want[0].data<float>()[i], b = got[0].data<float>()[i];
+    err += (a - b) * (a - b);
+    norm += a * a;
+  }
+  return std::sqrt(err / norm);
+}
+
 TEST(Int4, QuantizerRewritesMatMulAndGemmCloseToFloat) {
   auto m = mlp(4, 96, 64, 10);
   auto q = quantize_weights_int4(*m, {});
@@ -100,18 +118,7 @@ TEST(Int4, QuantizerRewritesMatMulAndGemmCloseToFloat) {
   EXPECT_FALSE(q->model->graph.initializers.count("w1"));  // float weights are gone
   EXPECT_EQ(q->model->opsets.at("com.microsoft"), 1);
 
-  const auto feeds = testing::random_feeds(*m);
-  const auto want = run(m, feeds, false);
-  const auto got = run(q->model, feeds, false);
-  ASSERT_EQ(want.size(), 1u);
-  ASSERT_EQ(got.size(), 1u);
-  double err = 0, norm = 0;
-  for (int64_t i = 0; i < want[0].numel(); ++i) {
-    const double a = want[0].data<float>()[i], b = got[0].data<float>()[i];
-    err += (a - b) * (a - b);
-    norm += a * a;
-  }
-  const double rel = std::sqrt(err / norm);
+  const double rel = relative_error(m, q->model, false);
   // Uniform weights on 16 levels: a rounding error of step / sqrt(12) = 6.7% of their
   // standard deviation per layer, about 9.5% after two layers; never nothing.
   EXPECT_GT(rel, 0.02);
@@ -146,19 +153,9 @@ TEST(Int4, PointwiseConvolutionBecomesMatMulNBitsInNhwc) {
   EXPECT_EQ(ops["Transpose"], 2);
   EXPECT_EQ(ops["Conv"], 2);
 
-  const auto feeds = testing::random_feeds(*m);
-  const auto want = run(m, feeds, false);
-  const auto got = run(q->model, feeds, true, 2);
-  ASSERT_EQ(want.size(), 1u);
-  ASSERT_EQ(got.size(), 1u);
-  double err = 0, norm = 0;
-  for (int64_t i = 0; i < want[0].numel(); ++i) {
-    const double a = want[0].data<float>()[i], c = got[0].data<float>()[i];
-    err += (a - c) * (a - c);
-    norm += a * a;
-  }
-  EXPECT_GT(std::sqrt(err / norm), 0.005);  // int4 does change the result
-  EXPECT_LT(std::sqrt(err / norm), 0.15);
+  const double rel = relative_error(m, q->model, true, 2);
+  EXPECT_GT(rel, 0.005);  // int4 does change the result
+  EXPECT_LT(rel, 0.15);
 
   Model lowered = *testing::clone_model(*q->model);
   ASSERT_TRUE(prepare_for_cpu(lowered).ok());
