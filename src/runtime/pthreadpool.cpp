@@ -83,15 +83,15 @@ constexpr auto kSpinTime = std::chrono::microseconds(1000);
 struct pthreadpool {
   explicit pthreadpool(size_t threads) : shares_(threads) {
     workers_.reserve(threads - 1);
-    for (size_t t = 1; t < threads; ++t) workers_.emplace_back([this, t] { work_loop(t); });
+    try {
+      for (size_t t = 1; t < threads; ++t) workers_.emplace_back([this, t] { work_loop(t); });
+    } catch (...) {  // no thread could be started: stop those that were, then report it
+      stop_workers();
+      throw;
+    }
   }
 
-  ~pthreadpool() {
-    stop_.store(true);
-    generation_.fetch_add(1);
-    generation_.notify_all();
-    for (auto& w : workers_) w.join();
-  }
+  ~pthreadpool() { stop_workers(); }
 
   pthreadpool(const pthreadpool&) = delete;
   pthreadpool& operator=(const pthreadpool&) = delete;
@@ -112,7 +112,7 @@ struct pthreadpool {
     job_ = job;
     flags_ = flags;
     pending_.store(t_count - 1, std::memory_order_relaxed);
-    generation_.fetch_add(1);  // publishes the job (sequentially consistent: see sleep())
+    generation_.fetch_add(1);  // publishes the job (sequentially consistent: see wait_for_job)
     if (sleepers_.load() > 0) generation_.notify_all();
     work(0);
     // Wait for every worker to check in, including one that has not started yet: yielding
@@ -133,6 +133,13 @@ struct pthreadpool {
     std::atomic<ptrdiff_t> remaining{0};
     std::atomic<size_t> front{0}, back{0};
   };
+
+  void stop_workers() {
+    stop_.store(true);
+    generation_.fetch_add(1);
+    generation_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
 
   // This thread's share first, then whatever is left of the others'.
   void work(size_t self) {
