@@ -136,6 +136,10 @@ BENCHMARK_CAPTURE(BM_FloatGemm, float_3136x64x576, GemmCase{3136, 64, 576});
 BENCHMARK_CAPTURE(BM_QGemm, avx512vnni_196x256x2304, GemmCase{196, 256, 2304}, "avx512vnni");
 BENCHMARK_CAPTURE(BM_QGemm, avxvnni_196x256x2304, GemmCase{196, 256, 2304}, "avxvnni");
 BENCHMARK_CAPTURE(BM_FloatGemm, float_196x256x2304, GemmCase{196, 256, 2304});
+// mobilenet_v2's first expansion (112x112 pixels, 16 to 96 channels): so little depth that
+// the requantization is most of the work.
+BENCHMARK_CAPTURE(BM_QGemm, avx512vnni_12544x96x16, GemmCase{12544, 96, 16}, "avx512vnni");
+BENCHMARK_CAPTURE(BM_QGemm, avx512vnni_3136x144x24, GemmCase{3136, 144, 24}, "avx512vnni");
 
 }  // namespace
 }  // namespace ledge

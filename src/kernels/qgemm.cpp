@@ -136,14 +136,16 @@ __attribute__((target("avx512f,avx512vnni"), noinline)) void tile_vnni512(const 
       if constexpr (kFloatOut<Out>) {
         _mm512_mask_storeu_ps(c + r * ldc + first, mask, s);
       } else {
+        // With few depth steps this is most of the tile's work, so it is kept short: the
+        // clamp to [0 - zp, 255 - zp] comes before the rounding (the bounds are whole, so
+        // the order does not change the result) and leaves y in 0..255 with no integer
+        // clamp, and the conversion rounds to nearest-even itself.
         const __m512 lo = _mm512_set1_ps(q.lo), hi = _mm512_set1_ps(q.hi);
-        const __m512i yzp = _mm512_set1_epi32(q.y_zero_point);
-        const __m512i qmin = _mm512_setzero_si512(), qmax = _mm512_set1_epi32(255);
-        s = _mm512_roundscale_ps(s, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
         s = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(s, s, _CMP_ORD_Q), s);  // NaN -> 0
         s = _mm512_min_ps(_mm512_max_ps(s, lo), hi);
-        __m512i y = _mm512_add_epi32(_mm512_cvtps_epi32(s), yzp);  // s is whole: exact
-        y = _mm512_min_epi32(_mm512_max_epi32(y, qmin), qmax);
+        const __m512i y = _mm512_add_epi32(
+            _mm512_cvt_roundps_epi32(s, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+            _mm512_set1_epi32(q.y_zero_point));
         _mm512_mask_cvtepi32_storeu_epi8(c + r * ldc + first, mask, y);
       }
     }
