@@ -108,6 +108,7 @@ void BM_QGemm(benchmark::State& state, GemmCase g, const char* path_name) {
   r.multiplier = multiplier.data();
   r.a_zero_point = 3;
   r.y_zero_point = 128;
+  r.multipliers_finite = true;  // as the convolutions promise
   for (auto _ : state) {
     fn(g.m, a.data(), g.k, *packed, r, c.data(), g.n);
     benchmark::DoNotOptimize(c.data());

@@ -129,6 +129,7 @@ class QGemmConv : public PreparedKernel {
     r_.multiplier = p_.multiplier.data();
     r_.a_zero_point = p_.x_zero;
     r_.y_zero_point = p_.y_zero;
+    r_.multipliers_finite = true;  // read_params refuses others
   }
 
   Status run(const Tensor* const* inputs, Tensor* const* outputs) override {
@@ -601,6 +602,7 @@ class QGemmFullyConnected : public PreparedKernel {
     r_.multiplier = p_.multiplier.data();
     r_.a_zero_point = p_.x_zero;
     r_.y_zero_point = p_.y_zero;
+    r_.multipliers_finite = true;  // read_params refuses others
   }
   Status run(const Tensor* const* inputs, Tensor* const* outputs) override {
     const auto m = static_cast<size_t>(m_);

@@ -141,7 +141,8 @@ __attribute__((target("avx512f,avx512vnni"), noinline)) void tile_vnni512(const 
         // the order does not change the result) and leaves y in 0..255 with no integer
         // clamp, and the conversion rounds to nearest-even itself.
         const __m512 lo = _mm512_set1_ps(q.lo), hi = _mm512_set1_ps(q.hi);
-        s = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(s, s, _CMP_ORD_Q), s);  // NaN -> 0
+        if (!q.finite)
+          s = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(s, s, _CMP_ORD_Q), s);  // NaN -> 0
         s = _mm512_min_ps(_mm512_max_ps(s, lo), hi);
         const __m512i y = _mm512_add_epi32(
             _mm512_cvt_roundps_epi32(s, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),

@@ -64,6 +64,9 @@ struct QGemmRequant {
   const float* multiplier = nullptr;  // n values
   int32_t a_zero_point = 0;
   int32_t y_zero_point = 0;  // unused by the float-output form
+  // The caller's promise that every multiplier is finite (so no product is NaN): the vector
+  // paths then skip the NaN test of the requantization. false is always correct.
+  bool multipliers_finite = false;
 };
 
 // C[i, j] for i < m, j < w.n: A is m rows of w.k bytes with row stride lda (rows are read

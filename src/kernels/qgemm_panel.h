@@ -31,6 +31,7 @@ struct PanelRequant {
   size_t width;                // 1..32
   int32_t a_zero_point, y_zero_point;
   float lo, hi;  // the clamp of saturate_round: [0 - y_zero_point, 255 - y_zero_point]
+  bool finite;   // QGemmRequant::multipliers_finite
 };
 
 inline PanelRequant panel_requant(const QGemmWeights& w, const QGemmRequant& r, size_t j,
@@ -42,7 +43,8 @@ inline PanelRequant panel_requant(const QGemmWeights& w, const QGemmRequant& r, 
           r.a_zero_point,
           r.y_zero_point,
           static_cast<float>(0 - r.y_zero_point),
-          static_cast<float>(255 - r.y_zero_point)};
+          static_cast<float>(255 - r.y_zero_point),
+          r.multipliers_finite};
 }
 
 #if defined(__aarch64__)
