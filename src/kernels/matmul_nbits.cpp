@@ -217,16 +217,15 @@ Expected<std::unique_ptr<PreparedKernel>> expanded_gemm(const Tensor& codes,
                                                         const ThreadPool& pool) {
   const int64_t k_blocks = nbits::blocks(K, block), row_bytes = k_blocks * block / 2;
   const auto n = static_cast<size_t>(N), k = static_cast<size_t>(K);
-  // One row per output, as gemm_pack_columns reads them (rows padded to whole blocks).
-  const auto padded = static_cast<size_t>(k_blocks * block + 16);
-  std::vector<float> rows(n * padded);
+  // One row per output, as gemm_pack_columns reads them; each is expanded into a scratch
+  // row of whole blocks (expand writes the last block's padding too), then its K values kept.
+  std::vector<float> scratch(static_cast<size_t>(k_blocks * block + 16)), dense(n * k);
   const Isa isa = pick_isa();
-  for (int64_t j = 0; j < N; ++j)
+  for (int64_t j = 0; j < N; ++j) {
     isa.expand(codes.data<uint8_t>() + j * row_bytes, scales.data() + j * k_blocks,
-               offsets.data() + j * k_blocks, k_blocks, block, K,
-               rows.data() + static_cast<size_t>(j) * padded);
-  std::vector<float> dense(n * k);
-  for (size_t j = 0; j < n; ++j) std::copy_n(rows.data() + j * padded, k, dense.data() + j * k);
+               offsets.data() + j * k_blocks, k_blocks, block, K, scratch.data());
+    std::copy_n(scratch.data(), k, dense.data() + static_cast<size_t>(j) * k);
+  }
   const size_t bytes = gemm_packed_size(k, n) * sizeof(float);
   BlockPtr<float> packed(static_cast<float*>(allocate_block(bytes)));  // zero-filled
   if (!packed) return resource_limit("out of memory for the expanded int4 weights");

@@ -196,8 +196,6 @@ bool matching_bias(const Graph& g, const Dequant& b, float x_scale, const Tensor
   return true;
 }
 
-const std::set<std::string> kPassThrough = {"MaxPool", "Flatten", "Reshape", "Transpose"};
-
 class Fuser {
  public:
   explicit Fuser(Graph& g) : g_(g), names_(g), p_(index_graph(g)) {}
@@ -233,7 +231,7 @@ class Fuser {
     bool moved = false;
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       Node& n = g_.nodes[i];
-      if (!n.domain.empty() || !kPassThrough.count(n.op_type) || n.inputs.empty() ||
+      if (!n.domain.empty() || !moves_values_unchanged(n.op_type) || n.inputs.empty() ||
           n.outputs.size() != 1)
         continue;
       auto x = dequant_of(g_, p_, n.inputs[0]);
@@ -474,6 +472,11 @@ class Fuser {
 Status fuse_quantized_ops(Graph& graph) {
   Fuser(graph).run();
   return Status();
+}
+
+bool moves_values_unchanged(const std::string& op_type) {
+  static const std::set<std::string> kOps = {"MaxPool", "Flatten", "Reshape", "Transpose"};
+  return kOps.count(op_type) != 0;
 }
 
 }  // namespace ledge

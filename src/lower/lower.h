@@ -39,6 +39,10 @@ Status lower_for_cpu(Model& model);
 
 // Needs value types (infer_types); runs before constant folding (see fuse_quantized.cpp).
 Status fuse_quantized_ops(Graph& graph);
+// The ONNX operators (default domain) that pick, move or copy values without changing them
+// (MaxPool, Flatten, Reshape, Transpose): fuse_quantized_ops runs them on the integers when a
+// DequantizeLinear feeds them, and the quantizer gives their outputs their inputs' scale.
+bool moves_values_unchanged(const std::string& op_type);
 void constants_to_initializers(Graph& graph);
 // Nodes whose outputs were all evaluated ahead of time (infer_types' `known`) become
 // initializers: shape arithmetic on static shapes disappears.

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "lower/lower.h"
+#include "lower/lower_util.h"
 #include "ops/matmul_nbits_layout.h"
 
 namespace ledge {
@@ -30,29 +31,6 @@ float float_attr(const Node& n, const char* name, float def) {
   if (it == n.attributes.end()) return def;
   const float* v = std::get_if<float>(&it->second);
   return v ? *v : def;
-}
-
-// A unique initializer name derived from `base`.
-std::string fresh_name(const Graph& g, const std::string& base) {
-  std::string name = base;
-  for (int i = 1; g.initializers.count(name); ++i) name = base + "_" + std::to_string(i);
-  return name;
-}
-
-// A value name derived from `base` that no initializer, graph input or node output has
-// (`done`: the nodes already moved out of g).
-std::string fresh_value_name(const Graph& g, const std::vector<Node>& done,
-                             const std::string& base) {
-  auto taken = [&](const std::string& name) {
-    if (g.initializers.count(name) || g.find_input(name)) return true;
-    for (const auto* list : {&g.nodes, &done})
-      for (const Node& n : *list)
-        if (std::find(n.outputs.begin(), n.outputs.end(), name) != n.outputs.end()) return true;
-    return false;
-  };
-  std::string name = base;
-  for (int i = 1; taken(name); ++i) name = base + "_" + std::to_string(i);
-  return name;
 }
 
 // What one eligible node becomes: its weights as [N, K] rows, the factor folded into them,
@@ -186,6 +164,8 @@ Expected<Int4Result> quantize_weights_int4(const Model& model, const Int4Options
   // Exporters share equal biases through Identity nodes and write Constant nodes: as
   // initializers, the layers that read them are eligible too.
   constants_to_initializers(g);
+  // New initializers, values and nodes get names nothing in the graph has.
+  NameMaker names(g);
   Int4Result result{out, {}};
   std::vector<Node> nodes;
   nodes.reserve(g.nodes.size());
@@ -206,15 +186,15 @@ Expected<Int4Result> quantize_weights_int4(const Model& model, const Int4Options
     }
     Int4Weights q = quantize_int4_rows(p.rows.data(), p.N, p.K, bs, p.factor);
     const std::string base = n.name.empty() ? n.outputs[0] : n.name;
-    const std::string codes = fresh_name(g, base + "_w_int4");
+    const std::string codes = names.make(base + "_w_int4");
     g.initializers[codes] = std::move(q.codes);
-    const std::string scales = fresh_name(g, base + "_w_scales");
+    const std::string scales = names.make(base + "_w_scales");
     g.initializers[scales] = std::move(q.scales);
-    const std::string zps = fresh_name(g, base + "_w_zero_points");
+    const std::string zps = names.make(base + "_w_zero_points");
     g.initializers[zps] = std::move(q.zero_points);
     std::string bias;
     if (!p.bias.empty()) {
-      bias = fresh_name(g, base + "_bias");
+      bias = names.make(base + "_bias");
       g.initializers[bias] = Tensor::from_vector<float>(p.bias, {p.N});
     }
     Node q4;
@@ -233,16 +213,16 @@ Expected<Int4Result> quantize_weights_int4(const Model& model, const Int4Options
     if (conv) {
       // NCHW → NHWC, the product over channels, NHWC → NCHW. (The CPU lowering, which keeps
       // convolutions in NHWC anyway, cancels these transposes against its own.)
-      const std::string nhwc_in = fresh_value_name(g, nodes, base + "_nhwc_input");
-      const std::string nhwc_out = fresh_value_name(g, nodes, base + "_nhwc_output");
+      const std::string nhwc_in = names.make(base + "_nhwc_input");
+      const std::string nhwc_out = names.make(base + "_nhwc_output");
       Node to_nhwc;
-      to_nhwc.name = base + "_to_nhwc";
+      to_nhwc.name = names.make(base + "_to_nhwc");
       to_nhwc.op_type = "Transpose";
       to_nhwc.inputs = {n.inputs[0]};
       to_nhwc.outputs = {nhwc_in};
       to_nhwc.attributes["perm"] = std::vector<int64_t>{0, 2, 3, 1};
       Node to_nchw;
-      to_nchw.name = base + "_to_nchw";
+      to_nchw.name = names.make(base + "_to_nchw");
       to_nchw.op_type = "Transpose";
       to_nchw.inputs = {nhwc_out};
       to_nchw.outputs = n.outputs;

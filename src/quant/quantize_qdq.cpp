@@ -216,12 +216,11 @@ class Rewriter {
   // `tensor`, then the tensors it was made from through MaxPool, Flatten, Reshape and
   // Transpose (whose values are a subset of their input's), nearest first.
   std::vector<std::string> upstream_through_same_range(const std::string& tensor) const {
-    static const std::set<std::string> kSameRange = {"MaxPool", "Flatten", "Reshape", "Transpose"};
     std::vector<std::string> chain{tensor};
     for (auto it = producer_.find(tensor); it != producer_.end();
          it = producer_.find(chain.back())) {
       const Node& n = *it->second;
-      if (!n.domain.empty() || !kSameRange.count(n.op_type) || n.inputs.empty() ||
+      if (!n.domain.empty() || !moves_values_unchanged(n.op_type) || n.inputs.empty() ||
           n.outputs.size() != 1 || chain.size() > producer_.size())
         break;
       chain.push_back(n.inputs[0]);
