@@ -563,16 +563,28 @@ class DepthwiseQConv : public PreparedKernel {
 
 Expected<std::unique_ptr<PreparedKernel>> none() { return std::unique_ptr<PreparedKernel>(); }
 
+// W for qgemm: an artifact's pre-packed block, used in place (the kernel's copy of the
+// tensor keeps the file mapping alive), or W packed now.
+Expected<QGemmWeights> qgemm_weights(const PrepareContext& c, const Tensor& w, int64_t n,
+                                     int64_t k) {
+  if (!c.has_attr(kPackedWeightShapeAttr))
+    return qgemm_pack(w.data<int8_t>(), static_cast<size_t>(n), static_cast<size_t>(k));
+  return qgemm_borrow(w.data<int8_t>(), static_cast<size_t>(n), static_cast<size_t>(k),
+                      std::make_shared<const Tensor>(w));
+}
+
 Expected<std::unique_ptr<PreparedKernel>> prepare_conv(PrepareContext& c) {
   const Tensor* w = c.constant(kQW);
-  if (!w || w->dtype() != DType::kInt8 || w->rank() != 4) return none();
+  if (!w || w->dtype() != DType::kInt8) return none();
+  LEDGE_ASSIGN(const Shape ws, qlinear_weight_shape(c, c.input_type(kQW), 4));
+  const bool prepacked = c.has_attr(kPackedWeightShapeAttr);
   const Shape& x = c.input_shape(kQX);
   const Shape& y = c.output_shape(0);
-  const int64_t O = w->dim(0), C = x[3], group = c.attr_int("group", 1);
+  const int64_t O = ws[0], C = x[3], group = c.attr_int("group", 1);
   auto p = read_params(c, O);
   if (!p || p->x_type != p->y_type) return none();
-  LEDGE_ASSIGN(Window2d win, read_window2d(c, w->dim(1), w->dim(2)));
-  if (group == C && O == C && w->dim(3) == 1 && C <= kMaxDepthwiseChannels) {
+  LEDGE_ASSIGN(Window2d win, read_window2d(c, ws[1], ws[2]));
+  if (!prepacked && group == C && O == C && ws[3] == 1 && C <= kMaxDepthwiseChannels) {
     // OHWI [C, KH, KW, 1] → [KH·KW][C] as int16, minus the weights' zero points.
     const int64_t taps = win.kh * win.kw;
     std::vector<int16_t> packed(static_cast<size_t>(taps * C));
@@ -584,9 +596,7 @@ Expected<std::unique_ptr<PreparedKernel>> prepare_conv(PrepareContext& c) {
         new DepthwiseQConv(x, y, win, std::move(*p), std::move(packed), c.pool()));
   }
   if (group != 1 || p->x_type != DType::kUInt8 || !all_zero(p->w_zero)) return none();
-  const int64_t k = win.kh * win.kw * C;
-  LEDGE_ASSIGN(QGemmWeights packed,
-               qgemm_pack(w->data<int8_t>(), static_cast<size_t>(O), static_cast<size_t>(k)));
+  LEDGE_ASSIGN(QGemmWeights packed, qgemm_weights(c, *w, O, win.kh * win.kw * C));
   return std::unique_ptr<PreparedKernel>(
       new QGemmConv(x, y, win, std::move(*p), std::move(packed), c.pool().handle()));
 }
@@ -627,14 +637,14 @@ class QGemmFullyConnected : public PreparedKernel {
 
 Expected<std::unique_ptr<PreparedKernel>> prepare_fully_connected(PrepareContext& c) {
   const Tensor* w = c.constant(kQW);
-  if (!w || w->dtype() != DType::kInt8 || w->rank() != 2) return none();
-  auto p = read_params(c, w->dim(0));
+  if (!w || w->dtype() != DType::kInt8) return none();
+  LEDGE_ASSIGN(const Shape ws, qlinear_weight_shape(c, c.input_type(kQW), 2));
+  auto p = read_params(c, ws[0]);
   // uint8 output, or float (the form without y_scale and y_zero_point) on qgemm_f32.
   if (!p || p->x_type != DType::kUInt8 ||
       (p->y_type != DType::kUInt8 && p->y_type != DType::kFloat32) || !all_zero(p->w_zero))
     return none();
-  LEDGE_ASSIGN(QGemmWeights packed, qgemm_pack(w->data<int8_t>(), static_cast<size_t>(w->dim(0)),
-                                               static_cast<size_t>(w->dim(1))));
+  LEDGE_ASSIGN(QGemmWeights packed, qgemm_weights(c, *w, ws[0], ws[1]));
   return std::unique_ptr<PreparedKernel>(new QGemmFullyConnected(
       c.input_shape(kQX)[0], std::move(*p), std::move(packed), c.pool().handle()));
 }

@@ -33,8 +33,7 @@ namespace ledge {
 
 namespace {
 
-size_t panels_of(size_t n) { return (n + kQGemmPanel - 1) / kQGemmPanel; }
-size_t round_up4(size_t k) { return (k + kQGemmDepthStep - 1) / kQGemmDepthStep * kQGemmDepthStep; }
+size_t panels_of(size_t n) { return qgemm_panels_of(n); }
 
 using qgemm_detail::kFloatOut;
 using qgemm_detail::RangeFn;
@@ -47,7 +46,7 @@ void reference_range(size_t m, const uint8_t* a, size_t lda, const QGemmWeights&
     for (size_t j = j0; j < j1; ++j) {
       int32_t acc = 0;
       for (size_t p = 0; p < w.k; ++p) {
-        const int32_t wv = w.packed.get()[qgemm_packed_index(w.k4, j, p)];
+        const int32_t wv = w.panels[qgemm_packed_index(w.k4, j, p)];
         acc = quant::wrap_add(acc, (static_cast<int32_t>(a[i * lda + p]) - r.a_zero_point) * wv);
       }
       if (r.bias) acc = quant::wrap_add(acc, r.bias[j]);
@@ -160,7 +159,7 @@ __attribute__((target("avx512f,avx512vnni"))) void panels_vnni512(const uint8_t*
                                                                   size_t j1, Out* c, size_t ldc) {
   for (size_t j = j0; j < j1; j += kQGemmPanel) {
     const PanelRequant q = panel_requant(w, r, j, j1);
-    const int8_t* b = w.packed.get() + j * w.k4;
+    const int8_t* b = w.panels + j * w.k4;
     if (q.width > 16)
       tile_vnni512<Out, MR, 2>(a, lda, b, w.k, c + j, ldc, q);
     else  // a last panel of at most 16 columns: no work on its empty half
@@ -311,7 +310,7 @@ __attribute__((target("avx2,avxvnni"))) void panels_avxvnni(const uint8_t* a, si
                                                             size_t j1, Out* c, size_t ldc) {
   for (size_t j = j0; j < j1; j += kQGemmPanel) {
     const PanelRequant q = panel_requant(w, r, j, j1);
-    const int8_t* b = w.packed.get() + j * w.k4;
+    const int8_t* b = w.panels + j * w.k4;
     tile_avxvnni<Out, MR>(a, lda, b, w.k, c + j, ldc, q, 0);
     if (q.width > 16) tile_avxvnni<Out, MR>(a, lda, b, w.k, c + j, ldc, q, 1);
   }
@@ -437,29 +436,26 @@ void parallel(pthreadpool* pool, size_t m, const uint8_t* a, size_t lda, const Q
 
 }  // namespace
 
-size_t qgemm_packed_size(size_t n, size_t k) { return panels_of(n) * kQGemmPanel * round_up4(k); }
-
 Expected<QGemmWeights> qgemm_pack(const int8_t* w, size_t n, size_t k) {
+  const size_t bytes = qgemm_prepacked_bytes(n, k);
+  if (bytes == 0) return qgemm_borrow(nullptr, n, k, nullptr);  // no columns
+  // Zero-filled: the padding.
+  std::shared_ptr<void> block(allocate_block(bytes), [](void* p) { free_block(p); });
+  if (!block) return resource_limit("out of memory for packed int8 weights");
+  auto* bytes_at = static_cast<int8_t*>(block.get());
+  qgemm_pack_into(w, n, k, bytes_at);
+  return qgemm_borrow(bytes_at, n, k, std::move(block));
+}
+
+QGemmWeights qgemm_borrow(const int8_t* block, size_t n, size_t k,
+                          std::shared_ptr<const void> owner) {
   QGemmWeights q;
   q.n = n;
   q.k = k;
-  q.k4 = round_up4(k);
-  const size_t bytes = qgemm_packed_size(n, k);
-  if (bytes > 0) {
-    q.packed.reset(static_cast<int8_t*>(allocate_block(bytes)));  // zero-filled: the padding
-    if (!q.packed) return resource_limit("out of memory for packed int8 weights");
-  }
-  q.column_sums.assign(panels_of(n) * kQGemmPanel, 0);
-  // In tiles of 32 columns x 64 depths (2 KB, in the L1 cache): element by element, every
-  // fourth byte written started a new cache line.
-  constexpr size_t kDepthTile = 64;
-  for (size_t j0 = 0; j0 < n; j0 += kQGemmPanel)
-    for (size_t p0 = 0; p0 < k; p0 += kDepthTile)
-      for (size_t j = j0; j < std::min(j0 + kQGemmPanel, n); ++j)
-        for (size_t p = p0; p < std::min(p0 + kDepthTile, k); ++p) {
-          q.packed.get()[qgemm_packed_index(q.k4, j, p)] = w[j * k + p];
-          q.column_sums[j] = quant::wrap_add(q.column_sums[j], w[j * k + p]);
-        }
+  q.k4 = qgemm_depth4(k);
+  q.panels = block;
+  if (block) q.column_sums = reinterpret_cast<const int32_t*>(block + qgemm_packed_size(n, k));
+  q.storage = std::move(owner);
   return q;
 }
 

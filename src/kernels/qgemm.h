@@ -22,38 +22,34 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/memory.h"
 #include "core/status.h"
+#include "ops/qgemm_weight_layout.h"
 
 struct pthreadpool;
 
 namespace ledge {
 
-inline constexpr size_t kQGemmPanel = 32;     // columns of W per packed panel
-inline constexpr size_t kQGemmDepthStep = 4;  // bytes of depth per vpdpbusd step
-
-// Weights packed for qgemm: for each panel of 32 columns, for each group of 4 depth bytes,
-// 32 columns x 4 bytes (128 bytes). k is padded to k4 (a multiple of 4) and n to whole
-// panels, both with zeros; the block is 64-byte aligned.
+// Weights packed for qgemm (the layout of src/ops/qgemm_weight_layout.h): panels of 32
+// columns, then the column sums, in one 64-byte aligned block that `storage` keeps alive:
+// either packed at load (qgemm_pack) or the bytes of an artifact's pre-packed weight, used in
+// place from the file mapping (qgemm_borrow).
 struct QGemmWeights {
   size_t n = 0, k = 0, k4 = 0;
-  BlockPtr<int8_t> packed;           // qgemm_packed_size(n, k) bytes
-  std::vector<int32_t> column_sums;  // sum_p W[j, p], n rounded up to whole panels (zeros)
+  const int8_t* panels = nullptr;        // qgemm_packed_size(n, k) bytes
+  const int32_t* column_sums = nullptr;  // sum_p W[j, p], n rounded up to whole panels (zeros)
+  std::shared_ptr<const void> storage;
 };
-
-// Bytes of a packed W with n columns and depth k.
-size_t qgemm_packed_size(size_t n, size_t k);
-
-// Index in the packed W of element (column j, depth p); k4 is k rounded up to 4.
-inline size_t qgemm_packed_index(size_t k4, size_t j, size_t p) {
-  return (j / kQGemmPanel) * k4 * kQGemmPanel + (p / kQGemmDepthStep) * kQGemmPanel * 4 +
-         (j % kQGemmPanel) * 4 + p % kQGemmDepthStep;
-}
 
 // Packs w, [n][k] row-major (one row per output column). Fails only when out of memory.
 Expected<QGemmWeights> qgemm_pack(const int8_t* w, size_t n, size_t k);
+// Uses a pre-packed block (qgemm_prepacked_bytes(n, k) bytes, 64-byte aligned) in place;
+// `owner` keeps it alive.
+QGemmWeights qgemm_borrow(const int8_t* block, size_t n, size_t k,
+                          std::shared_ptr<const void> owner);
 
 // The requantization of each accumulator. Zero points are those of uint8 tensors (0..255).
 // multiplier[j] = (input_scale * weight_scale[j]) / output_scale (quant::requant_multiplier);

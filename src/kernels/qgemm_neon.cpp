@@ -164,7 +164,7 @@ void range(size_t m, const uint8_t* a, size_t lda, const QGemmWeights& w, const 
   auto panels = [&](auto tile, size_t i) {
     for (size_t j = j0; j < j1; j += kQGemmPanel) {
       const PanelRequant q = panel_requant(w, r, j, j1);
-      const int8_t* b = w.packed.get() + j * w.k4;
+      const int8_t* b = w.panels + j * w.k4;
       tile(a + i * lda, lda, b, w.k, c + i * ldc + j, ldc, q, 0);
       if (q.width > 16) tile(a + i * lda, lda, b, w.k, c + i * ldc + j, ldc, q, 1);
     }

@@ -36,7 +36,7 @@ struct PanelRequant {
 
 inline PanelRequant panel_requant(const QGemmWeights& w, const QGemmRequant& r, size_t j,
                                   size_t j1) {
-  return {w.column_sums.data() + j,
+  return {w.column_sums + j,
           r.bias ? r.bias + j : nullptr,
           r.multiplier + j,
           std::min(kQGemmPanel, j1 - j),

@@ -33,6 +33,7 @@ Status lower_for_cpu(Model& model) {
   fuse_hard_swish(g);
   LEDGE_TRY(convert_to_nhwc(g));
   LEDGE_TRY(fuse_activations(g, model.opset("")));
+  prepack_int8_weights(g);
   share_equal_constants(g);
   drop_unused_initializers(g);
   return Status();

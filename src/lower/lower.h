@@ -13,6 +13,8 @@
 //                          Transposes only where a region of NHWC nodes meets the rest
 //   fuse_hard_swish        x * HardSigmoid(x) (opset < 14 exports) → HardSwish(x)
 //   fuse_activations       Relu / Clip / Relu6 into the preceding NhwcConv or FullyConnected
+//   prepack_int8_weights   weights of the integer matrix products stored in their kernel's
+//                          packed layout, used in place from an artifact's mapping
 //   share_equal_constants  equal small constants (a quantized model's scales) become one
 //   drop_unused_initializers
 // Before them, prepare_for_cpu runs fuse_quantized_ops: QDQ patterns → QLinearConv and
@@ -52,6 +54,7 @@ Status fuse_channel_shuffle(Graph& graph);
 Status convert_to_nhwc(Graph& graph);
 void fuse_hard_swish(Graph& graph);
 Status fuse_activations(Graph& graph, int64_t opset);
+void prepack_int8_weights(Graph& graph);
 void drop_unused_initializers(Graph& graph);
 // Equal small constants (scales, zero points) become one initializer.
 void share_equal_constants(Graph& graph);

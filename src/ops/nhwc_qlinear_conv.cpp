@@ -2,6 +2,7 @@
 // lowering gives quantized convolutions (src/lower/fuse_quantized.cpp, convert_to_nhwc).
 //   x [N, H, W, C] (u)int8, w [O, KH, KW, C/group] (u)int8, B [O] int32 → y [N, OH, OW, O]
 // Inputs in QLinearConv's order; attributes as ledge.NhwcConv (pads [top, left, bottom, right]).
+// In an artifact, w may be stored pre-packed for the integer kernels (packed_weight_shape).
 #include "ops/lowered_common.h"
 #include "ops/nn_common.h"
 #include "ops/quant_common.h"
@@ -13,10 +14,9 @@ using namespace quant;
 
 Status infer(InferContext& c) {
   LEDGE_TRY(infer_qlinear_inputs(c));
-  if (c.input_rank(kQX) != 4 || c.input_rank(kQW) != 4)
-    return c.fail("NhwcQLinearConv needs rank-4 x and w");
+  if (c.input_rank(kQX) != 4) return c.fail("NhwcQLinearConv needs a rank-4 x");
   const Shape& x = *c.input_type(kQX).shape;
-  const Shape& w = *c.input_type(kQW).shape;
+  LEDGE_ASSIGN(const Shape w, qlinear_weight_shape(c, c.input_type(kQW), 4));
   const int64_t group = c.attr_int("group", 1);
   if (w[0] < 0 || w[1] < 0 || w[2] < 0 || w[3] < 0) return c.fail("w needs a static shape");
   LEDGE_ASSIGN(Window2d win, read_window2d(c, w[1], w[2]));
@@ -35,7 +35,7 @@ Status infer(InferContext& c) {
 
 Status run(KernelContext& c) {
   const Tensor& x = c.input(kQX);
-  const Tensor& w = c.input(kQW);
+  LEDGE_ASSIGN(const Tensor w, qlinear_weight_values(c, c.input(kQW), 4));
   Tensor& y = c.output(0);
   LEDGE_ASSIGN(Window2d win, read_window2d(c, w.dim(1), w.dim(2)));
   const int64_t group = c.attr_int("group", 1);

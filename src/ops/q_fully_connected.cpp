@@ -3,7 +3,8 @@
 //   x [M, K] (u)int8, w [N, K] (u)int8 (scale and zero point per tensor or per row n),
 //   B [N] int32 → y [M, N] = requantize(sum_k (x - x_zp)(w - w_zp) + B)
 // Without y_scale and y_zero_point, y is float32: acc * x_scale * w_scale[n] (a classifier
-// whose logits leave the model as float keeps its weights in int8).
+// whose logits leave the model as float keeps its weights in int8). In an artifact, w may be
+// stored pre-packed for the integer kernels (packed_weight_shape).
 #include "ops/lowered_common.h"
 #include "ops/quant_common.h"
 
@@ -14,9 +15,9 @@ using namespace quant;
 
 Status infer(InferContext& c) {
   LEDGE_TRY(infer_qlinear_inputs(c, true));
-  if (c.input_rank(kQX) != 2 || c.input_rank(kQW) != 2) return c.fail("x and w must be 2-D");
+  if (c.input_rank(kQX) != 2) return c.fail("x must be 2-D");
   const Shape& x = *c.input_type(kQX).shape;
-  const Shape& w = *c.input_type(kQW).shape;
+  LEDGE_ASSIGN(const Shape w, qlinear_weight_shape(c, c.input_type(kQW), 2));
   if (x[1] >= 0 && w[1] >= 0 && x[1] != w[1])
     return c.fail("x has " + std::to_string(x[1]) + " columns, w " + std::to_string(w[1]));
   const DType out = c.has_input(kQYZero) ? c.input_dtype(kQYZero) : DType::kFloat32;
@@ -25,7 +26,7 @@ Status infer(InferContext& c) {
 
 Status run(KernelContext& c) {
   const Tensor& x = c.input(kQX);
-  const Tensor& w = c.input(kQW);
+  LEDGE_ASSIGN(const Tensor w, qlinear_weight_values(c, c.input(kQW), 2));
   Tensor& y = c.output(0);
   const int64_t M = x.dim(0), K = x.dim(1), N = w.dim(0);
   LEDGE_ASSIGN(const QLinearParams p, qlinear_params(c, N));

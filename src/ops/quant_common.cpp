@@ -3,6 +3,7 @@
 #include <string>
 
 #include "ops/helpers.h"
+#include "ops/qgemm_weight_layout.h"
 
 namespace ledge::quant {
 
@@ -490,6 +491,41 @@ Status infer_qlinear_inputs(InferContext& c, bool float_output) {
   LEDGE_TRY(check_same_type(c, kQW, kQWZero, "w_zero_point"));
   for (size_t i : {kQXScale, kQXZero, kQYScale, kQYZero}) LEDGE_TRY(check_scalar(c, i, kNames[i]));
   return Status();
+}
+
+Expected<Shape> qlinear_weight_shape(const NodeContext& c, const TensorType& w, size_t rank) {
+  if (!c.has_attr(kPackedWeightShapeAttr)) {
+    if (!w.shape || w.shape->size() != rank)
+      return c.fail("w must have rank " + std::to_string(rank));
+    return *w.shape;
+  }
+  const std::vector<int64_t> dims = c.attr_ints(kPackedWeightShapeAttr);
+  if (c.attr_error()) return *c.attr_error();
+  if (dims.size() != rank)
+    return c.fail("packed_weight_shape must have " + std::to_string(rank) + " dimensions");
+  int64_t k = 1;
+  for (size_t i = 0; i < rank; ++i) {
+    if (dims[i] < 0 || dims[i] > (int64_t{1} << 31))
+      return c.fail("packed_weight_shape has a dimension out of range");
+    if (i > 0) k *= dims[i];  // each factor below 2^31, at most three: checked next
+    if (k > (int64_t{1} << 31)) return c.fail("packed_weight_shape is too large");
+  }
+  const size_t bytes = qgemm_prepacked_bytes(static_cast<size_t>(dims[0]), static_cast<size_t>(k));
+  if (w.dtype != DType::kInt8 || !w.shape || w.shape->size() != 1 ||
+      (*w.shape)[0] != static_cast<int64_t>(bytes))
+    return c.fail("a pre-packed w of shape " + shape_to_string(dims) + " must be int8 [" +
+                  std::to_string(bytes) + "]");
+  return Shape(dims);
+}
+
+Expected<Tensor> qlinear_weight_values(const NodeContext& c, const Tensor& w, size_t rank) {
+  LEDGE_ASSIGN(const Shape shape, qlinear_weight_shape(c, TensorType{w.dtype(), w.shape()}, rank));
+  if (!c.has_attr(kPackedWeightShapeAttr)) return w;
+  LEDGE_ASSIGN(Tensor values, Tensor::make(DType::kInt8, shape));
+  const auto n = static_cast<size_t>(shape[0]);
+  qgemm_unpack(w.data<int8_t>(), n, n == 0 ? 0 : static_cast<size_t>(values.numel()) / n,
+               values.data<int8_t>());
+  return values;
 }
 
 namespace {

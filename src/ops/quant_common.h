@@ -265,6 +265,14 @@ enum QLinearInput : size_t {
 // float32 value of the accumulator, float(acc) * x_scale * w_scale (a dequantized output).
 Status infer_qlinear_inputs(InferContext& c, bool float_output = false);
 
+// w's shape as the operator defines it (OHWI, or [N, K]), `rank` dimensions. A lowered node
+// whose w an artifact stores pre-packed for the integer kernels (src/ops/qgemm_weight_layout.h)
+// names that shape in its packed_weight_shape attribute; w is then int8
+// [qgemm_prepacked_bytes(N, K)], which this checks. Otherwise w's own shape.
+Expected<Shape> qlinear_weight_shape(const NodeContext& c, const TensorType& w, size_t rank);
+// w's values in that shape: w itself, or a copy unpacked from the panels.
+Expected<Tensor> qlinear_weight_values(const NodeContext& c, const Tensor& w, size_t rank);
+
 // Everything but x and w, checked at run time and expanded to `channels` output channels.
 struct QLinearParams {
   int32_t x_zero = 0;

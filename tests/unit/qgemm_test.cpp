@@ -286,17 +286,23 @@ TEST(QGemm, PackedLayoutMatchesTheIndexAndTheColumnSums) {
   auto packed = qgemm_pack(w.data(), n, k);
   ASSERT_TRUE(packed.ok());
   EXPECT_EQ(packed->k4, 16u);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(packed->packed.get()) % 64, 0u);
-  ASSERT_EQ(packed->column_sums.size(), 64u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(packed->panels) % 64, 0u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(packed->column_sums) % 64, 0u);
+  EXPECT_EQ(reinterpret_cast<const int8_t*>(packed->column_sums),
+            packed->panels + qgemm_packed_size(n, k));
   for (size_t j = 0; j < 64; ++j) {
     int32_t sum = 0;
     for (size_t p = 0; p < 16; ++p) {
       const int8_t want = j < n && p < k ? w[j * k + p] : int8_t{0};
-      EXPECT_EQ(packed->packed.get()[qgemm_packed_index(packed->k4, j, p)], want);
+      EXPECT_EQ(packed->panels[qgemm_packed_index(packed->k4, j, p)], want);
       sum += want;
     }
     EXPECT_EQ(packed->column_sums[j], sum) << "column " << j;
   }
+  // Unpacking gives w back.
+  std::vector<int8_t> back(n * k);
+  qgemm_unpack(packed->panels, n, k, back.data());
+  EXPECT_EQ(back, w);
 }
 
 // Split over two threads in blocks of rows and panels: the same result as in one call.
