@@ -145,6 +145,7 @@ class Converter {
     if (n.domain == kLoweredDomain && n.op_type == "ChannelShuffle" && try_shuffle(n))
       return Status();
     if (n.domain == kLoweredDomain && n.op_type == "QAdd" && try_qadd(n)) return Status();
+    if (n.domain == kLoweredDomain && n.op_type == "QLookup" && try_lookup(n)) return Status();
     for (const auto& r : node_reads(n)) LEDGE_TRY(need_nchw(r));
     for (const auto& o : n.outputs) nchw_.insert(o);
     g_.nodes.push_back(std::move(n));
@@ -352,6 +353,15 @@ class Converter {
     }
     for (size_t o = 1; o < n.outputs.size(); ++o)
       if (!n.outputs[o].empty()) return false;
+    n.inputs[0] = nhwc_.at(n.inputs[0]);
+    n.outputs[0] = nhwc_output(n.outputs[0]);
+    g_.nodes.push_back(std::move(n));
+    return true;
+  }
+
+  // ledge.QLookup: a byte-wise table (its second input), layout-free like a unary operator.
+  bool try_lookup(Node& n) {
+    if (n.inputs.size() != 2 || !has_nhwc(n.inputs[0]) || n.outputs.size() != 1) return false;
     n.inputs[0] = nhwc_.at(n.inputs[0]);
     n.outputs[0] = nhwc_output(n.outputs[0]);
     g_.nodes.push_back(std::move(n));

@@ -15,6 +15,7 @@ Status prepare_for_cpu(Model& model) {
   // Quantized patterns read their parameters (and Clip bounds) from initializers.
   constants_to_initializers(model.graph);
   LEDGE_TRY(fuse_quantized_ops(model.graph));
+  fuse_quantized_lookups(model.graph, opset);
   fold_known_values(model.graph, known);
   LEDGE_TRY(optimize_model(model).status());
   LEDGE_TRY(infer_types(model.graph, opset));

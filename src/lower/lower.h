@@ -19,7 +19,8 @@
 //   drop_unused_initializers
 // Before them, prepare_for_cpu runs fuse_quantized_ops: QDQ patterns → QLinearConv and
 // ledge.QFullyConnected (integer kernels), which convert_to_nhwc turns into
-// ledge.NhwcQLinearConv.
+// ledge.NhwcQLinearConv; then fuse_quantized_lookups: element-wise float islands between a
+// DequantizeLinear and a QuantizeLinear → ledge.QLookup (a table of 256 bytes).
 // Every step keeps the graph's inputs, outputs and results unchanged.
 #pragma once
 
@@ -41,6 +42,8 @@ Status lower_for_cpu(Model& model);
 
 // Needs value types (infer_types); runs before constant folding (see fuse_quantized.cpp).
 Status fuse_quantized_ops(Graph& graph);
+// Needs value types; after fuse_quantized_ops.
+void fuse_quantized_lookups(Graph& graph, int64_t opset);
 // The ONNX operators (default domain) that pick, move or copy values without changing them
 // (MaxPool, Flatten, Reshape, Transpose): fuse_quantized_ops runs them on the integers when a
 // DequantizeLinear feeds them, and the quantizer gives their outputs their inputs' scale.

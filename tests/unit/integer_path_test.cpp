@@ -4,6 +4,7 @@
 // quantized_model_test.cpp. Needs no ONNX or quantizer code, so it runs on aarch64 too.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <random>
 
 #include "integer_test_util.h"
@@ -355,6 +356,137 @@ TEST(IntegerPath, PrepackedWeightsGiveTheSameResults) {
   prepack_int8_weights(narrow->graph);
   EXPECT_FALSE(narrow->graph.nodes[0].has_attr(kPackedWeightShapeAttr));
   EXPECT_EQ(narrow->graph.nodes[0].inputs[3], "w");
+}
+
+// fuse_quantized_lookups: element-wise float islands between DQ and Q become ledge.QLookup,
+// which gives the QDQ model's bytes for every one of the 256 codes; islands whose values are
+// read elsewhere, or that broadcast a tensor, stay float.
+TEST(IntegerPath, ElementwiseIslandsBecomeExactLookups) {
+  struct Case {
+    const char* what;
+    DType in, out;
+    std::function<void(ModelBuilder&)> island;  // reads "xf", writes "f"
+    bool fused;
+  };
+  const Case cases[] = {
+      {"HardSwish", DType::kUInt8, DType::kUInt8,
+       [](ModelBuilder& b) { b.node("HardSwish", {"xf"}, {"f"}); }, true},
+      {"x * HardSigmoid(x)", DType::kUInt8, DType::kUInt8,
+       [](ModelBuilder& b) {
+         Node& h = b.node("HardSigmoid", {"xf"}, {"h"});
+         h.attributes["alpha"] = 1.f / 6;
+         h.attributes["beta"] = 0.5f;
+         b.node("Mul", {"xf", "h"}, {"f"});
+       },
+       true},
+      {"SiLU, int8 in, uint8 out", DType::kInt8, DType::kUInt8,
+       [](ModelBuilder& b) {
+         b.node("Sigmoid", {"xf"}, {"s"});
+         b.node("Mul", {"s", "xf"}, {"f"});
+       },
+       true},
+      {"tanh(x) * 0.5 + c", DType::kInt8, DType::kInt8,
+       [](ModelBuilder& b) {
+         b.init("half", scalar_f(0.5f)).init("c", scalar_f(0.3f));
+         b.node("Tanh", {"xf"}, {"t"});
+         b.node("Mul", {"t", "half"}, {"m"});
+         b.node("Add", {"m", "c"}, {"f"});
+       },
+       true},
+      {"requantization", DType::kUInt8, DType::kInt8,
+       [](ModelBuilder& b) { b.node("Identity", {"xf"}, {"f"}); }, true},
+      {"a value also read outside", DType::kUInt8, DType::kUInt8,
+       [](ModelBuilder& b) {
+         b.node("Sigmoid", {"xf"}, {"f"});
+         b.output("f");
+       },
+       false},
+      {"a broadcast tensor", DType::kUInt8, DType::kUInt8,
+       [](ModelBuilder& b) {
+         b.init("v", Tensor::from_vector<float>({1, 2, 3, 4, 5, 6, 7, 8}, {8}));
+         b.node("Mul", {"xf", "v"}, {"f"});
+       },
+       false},
+  };
+  for (const Case& c : cases) {
+    ModelBuilder b(13);
+    b.input("x", c.in, {1, 4, 8, 8});
+    b.init("xs", scalar_f(0.043f));
+    b.init("xz", c.in == DType::kUInt8 ? Tensor::from_vector<uint8_t>({131}, {})
+                                       : Tensor::from_vector<int8_t>({-5}, {}));
+    b.init("ys", scalar_f(0.021f));
+    b.init("yz", c.out == DType::kUInt8 ? Tensor::from_vector<uint8_t>({77}, {})
+                                        : Tensor::from_vector<int8_t>({3}, {}));
+    b.node("DequantizeLinear", {"x", "xs", "xz"}, {"xf"});
+    c.island(b);
+    b.node("QuantizeLinear", {"f", "ys", "yz"}, {"y"});
+    b.output("y");
+    auto model = b.build();
+    // Every code, in every position of the input.
+    Tensor x = *Tensor::make(c.in, {1, 4, 8, 8});
+    for (int64_t i = 0; i < x.numel(); ++i)
+      static_cast<uint8_t*>(x.raw())[i] = static_cast<uint8_t>(i * 7 % 256);
+
+    Model lowered = *model;
+    ASSERT_TRUE(prepare_for_cpu(lowered).ok()) << c.what;
+    int lookups = 0;
+    for (const Node& n : lowered.graph.nodes) lookups += n.op_type == "QLookup";
+    EXPECT_EQ(lookups, c.fused ? 1 : 0) << c.what;
+
+    SessionOptions reference;
+    reference.optimize = false;
+    auto want = (*Session::create(model, reference))->run({{"x", x}});
+    auto got = (*Session::create(model, SessionOptions{}))->run({{"x", x}});
+    ASSERT_TRUE(want.ok() && got.ok()) << c.what;
+    expect_same_bytes(want->back(), got->back(), c.what);  // y
+  }
+}
+
+// A lookup between NHWC convolutions stays NHWC: only the graph's own input and output are
+// transposed (a lookup the layout pass did not know cost two transposes each).
+TEST(IntegerPath, LookupsKeepTheNhwcLayout) {
+  ModelBuilder b(13);
+  b.input("x", DType::kFloat32, {1, 4, 8, 8});
+  b.init("w", Tensor::from_vector<float>(std::vector<float>(16, 0.25f), {4, 4, 1, 1}));
+  b.init("s", scalar_f(0.05f)).init("z", Tensor::from_vector<uint8_t>({128}, {}));
+  b.node("Conv", {"x", "w"}, {"c"});
+  b.node("QuantizeLinear", {"c", "s", "z"}, {"cq"});
+  b.node("DequantizeLinear", {"cq", "s", "z"}, {"cf"});
+  b.node("HardSwish", {"cf"}, {"h"});
+  b.node("QuantizeLinear", {"h", "s", "z"}, {"hq"});
+  b.node("DequantizeLinear", {"hq", "s", "z"}, {"hf"});
+  b.node("Conv", {"hf", "w"}, {"y"});
+  b.output("y");
+  Model m = *b.build();
+  ASSERT_TRUE(prepare_for_cpu(m).ok());
+  int transposes = 0, lookups = 0;
+  for (const Node& n : m.graph.nodes) {
+    transposes += n.op_type == "Transpose";
+    lookups += n.op_type == "QLookup";
+  }
+  EXPECT_EQ(lookups, 1);
+  EXPECT_EQ(transposes, 2);
+}
+
+// The fast table lookup (AVX512-VBMI where the CPU has it) against the reference, on lengths
+// around the 64-byte vector.
+TEST(IntegerPath, FastQLookupMatchesTheReference) {
+  std::mt19937 rng(10);
+  for (const DType in : {DType::kUInt8, DType::kInt8})
+    for (const int64_t n : {1, 63, 64, 65, 200, 1000}) {
+      ModelBuilder b(13);
+      b.input("x", in, {n});
+      b.init("t", random_ints<uint8_t>({256}, rng, 0, 255));
+      Node& l = b.node("QLookup", {"x", "t"}, {"y"});
+      l.domain = "ledge";
+      b.output("y");
+      b.model().opsets["ledge"] = 1;
+      auto m = b.build();
+      const Tensor x = in == DType::kUInt8 ? random_ints<uint8_t>({n}, rng, 0, 255)
+                                           : random_ints<int8_t>({n}, rng, -128, 127);
+      expect_same_bytes(run_one(m, {{"x", x}}, false), run_one(m, {{"x", x}}, true, 1),
+                        "lookup of " + std::to_string(n));
+    }
 }
 
 // 8-bit transposes (the quantized input's NCHW → NHWC) on the fast kernel, as the reference.
