@@ -8,7 +8,8 @@
 // bounds the quantizer does not cover, a requantization (DQ → Q with other parameters)...
 // x has 256 possible values, so y is a table of them, which the pass computes by running the
 // island's own operators on the 256 codes with the reference kernels: the lookup gives the
-// QDQ model's bytes exactly, whatever f is.
+// QDQ model's bytes exactly, whatever f is. The same tables requantize the inputs of a
+// Concat whose inputs and output have different parameters (requantize_concats).
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -75,6 +76,46 @@ struct Island {
   std::vector<const Node*> nodes;  // the element-wise nodes, in graph order
 };
 
+// y for each of the 256 codes x, by the island's operators on the reference kernels.
+std::optional<Tensor> compute_table(const Graph& g, const Island& island, const Node& q,
+                                    int64_t opset) {
+  const Tensor* x_zero =
+      island.dequantize->inputs.size() > 2 && !island.dequantize->inputs[2].empty()
+          ? find_initializer(g, island.dequantize->inputs[2])
+          : nullptr;
+  const DType x_type = x_zero ? x_zero->dtype() : DType::kUInt8;
+  if (value_dtype(g, island.dequantize->inputs[0]) != x_type) return std::nullopt;
+  auto m = std::make_shared<Model>();
+  m->opsets[""] = opset;
+  Graph& t = m->graph;
+  auto codes = Tensor::make(x_type, {256});
+  if (!codes) return std::nullopt;
+  for (int i = 0; i < 256; ++i) static_cast<uint8_t*>(codes->raw())[i] = static_cast<uint8_t>(i);
+  const std::string& x = island.dequantize->inputs[0];
+  t.inputs.push_back({x, TensorType{x_type, Shape{256}}, {}});
+  std::vector<const Node*> all = {island.dequantize};
+  all.insert(all.end(), island.nodes.begin(), island.nodes.end());
+  all.push_back(&q);
+  for (const Node* n : all) {
+    t.nodes.push_back(*n);
+    for (const auto& in : n->inputs)
+      if (const Tensor* c = find_initializer(g, in)) t.initializers[in] = *c;
+  }
+  t.outputs.push_back({q.outputs[0], TensorType{}, {}});
+  SessionOptions reference;
+  reference.optimize = false;
+  auto session = Session::create(m, reference);
+  if (!session) return std::nullopt;
+  auto y = (*session)->run({{x, *codes}});
+  if (!y || y->size() != 1 || (*y)[0].numel() != 256 ||
+      ((*y)[0].dtype() != DType::kUInt8 && (*y)[0].dtype() != DType::kInt8))
+    return std::nullopt;
+  auto table = Tensor::make((*y)[0].dtype(), {256});  // a flat copy of its own
+  if (!table) return std::nullopt;
+  std::memcpy(table->raw(), (*y)[0].raw(), 256);
+  return std::move(*table);
+}
+
 class LookupFuser {
  public:
   explicit LookupFuser(Graph& g) : g_(g), names_(g) {
@@ -96,7 +137,7 @@ class LookupFuser {
       bool taken = false;  // nodes of an earlier island (they may share a DQ, never nodes)
       for (const Node* n : island->nodes) taken = taken || removed.count(n);
       if (taken) continue;
-      auto table = compute_table(*island, q, opset);
+      auto table = compute_table(g_, *island, q, opset);
       if (!table) continue;
       const std::string table_name = names_.make(q.outputs[0] + "_table");
       g_.initializers[table_name] = std::move(*table);
@@ -167,45 +208,6 @@ class LookupFuser {
     return island;
   }
 
-  // y for each of the 256 codes x, by the island's operators on the reference kernels.
-  std::optional<Tensor> compute_table(const Island& island, const Node& q, int64_t opset) {
-    const Tensor* x_zero =
-        island.dequantize->inputs.size() > 2 && !island.dequantize->inputs[2].empty()
-            ? find_initializer(g_, island.dequantize->inputs[2])
-            : nullptr;
-    const DType x_type = x_zero ? x_zero->dtype() : DType::kUInt8;
-    if (value_dtype(g_, island.dequantize->inputs[0]) != x_type) return std::nullopt;
-    auto m = std::make_shared<Model>();
-    m->opsets[""] = opset;
-    Graph& t = m->graph;
-    auto codes = Tensor::make(x_type, {256});
-    if (!codes) return std::nullopt;
-    for (int i = 0; i < 256; ++i) static_cast<uint8_t*>(codes->raw())[i] = static_cast<uint8_t>(i);
-    const std::string& x = island.dequantize->inputs[0];
-    t.inputs.push_back({x, TensorType{x_type, Shape{256}}, {}});
-    std::vector<const Node*> all = {island.dequantize};
-    all.insert(all.end(), island.nodes.begin(), island.nodes.end());
-    all.push_back(&q);
-    for (const Node* n : all) {
-      t.nodes.push_back(*n);
-      for (const auto& in : n->inputs)
-        if (const Tensor* c = find_initializer(g_, in)) t.initializers[in] = *c;
-    }
-    t.outputs.push_back({q.outputs[0], TensorType{}, {}});
-    SessionOptions reference;
-    reference.optimize = false;
-    auto session = Session::create(m, reference);
-    if (!session) return std::nullopt;
-    auto y = (*session)->run({{x, *codes}});
-    if (!y || y->size() != 1 || (*y)[0].numel() != 256 ||
-        ((*y)[0].dtype() != DType::kUInt8 && (*y)[0].dtype() != DType::kInt8))
-      return std::nullopt;
-    auto table = Tensor::make((*y)[0].dtype(), {256});  // a flat copy of its own
-    if (!table) return std::nullopt;
-    std::memcpy(table->raw(), (*y)[0].raw(), 256);
-    return std::move(*table);
-  }
-
   Graph& g_;
   NameMaker names_;
   std::map<const Node*, size_t> order_;
@@ -214,11 +216,110 @@ class LookupFuser {
   std::set<std::string> graph_outputs_;
 };
 
+bool same_parameters(const Graph& g, const Node& dq, const Node& q) {
+  auto param = [&](const Node& n, size_t i) -> const Tensor* {
+    return i < n.inputs.size() && !n.inputs[i].empty() ? find_initializer(g, n.inputs[i]) : nullptr;
+  };
+  const Tensor *ds = param(dq, 1), *qs = param(q, 1), *dz = param(dq, 2), *qz = param(q, 2);
+  const DType dt = dz ? dz->dtype() : DType::kUInt8, qt = qz ? qz->dtype() : DType::kUInt8;
+  return ds && qs && ds->as_double(0) == qs->as_double(0) && dt == qt &&
+         (dz ? dz->as_int64(0) : 0) == (qz ? qz->as_int64(0) : 0);
+}
+
+// DQ(a; sa), DQ(b; sb), ... → Concat → Q(sy) with different parameters (QDQ files of other
+// quantizers; ledge's own quantizer gives a Concat's inputs one pair, which fuse_quantized_ops
+// already runs on the integers): each input is requantized to y's parameters by a lookup,
+// and the Concat joins the integers. Exact: concatenation moves values without changing them,
+// so Q(Concat(DQ(a), DQ(b))) = Concat(Q(DQ(a)), Q(DQ(b))).
+void requantize_concats(Graph& g, int64_t opset) {
+  std::map<std::string, const Node*> producer;
+  std::map<std::string, std::vector<const Node*>> readers;
+  for (const Node& n : g.nodes) {
+    for (const auto& o : n.outputs) producer[o] = &n;
+    for (const auto& r : node_reads(n)) readers[r].push_back(&n);
+  }
+  std::set<std::string> graph_outputs;
+  for (const auto& o : g.outputs) graph_outputs.insert(o.name);
+  NameMaker names(g);
+  struct Plan {
+    std::vector<Node> lookups;
+    std::vector<std::string> inputs;
+    const Node* q = nullptr;
+  };
+  std::map<const Node*, Plan> plans;
+  std::set<const Node*> dropped;  // the Q nodes
+  for (const Node& n : g.nodes) {
+    if (!is_node(&n, "Concat") || n.outputs.size() != 1 || graph_outputs.count(n.outputs[0]))
+      continue;
+    const auto& r = readers[n.outputs[0]];
+    if (r.size() != 1 || !is_node(r[0], "QuantizeLinear") || !per_tensor(g, *r[0])) continue;
+    const Node& q = *r[0];
+    Plan plan;
+    plan.q = &q;
+    bool ok = !n.inputs.empty();
+    for (const auto& in : n.inputs) {
+      auto it = producer.find(in);
+      const Node* dq = it == producer.end() ? nullptr : it->second;
+      if (in.empty() || !is_node(dq, "DequantizeLinear") || !per_tensor(g, *dq)) {
+        ok = false;
+        break;
+      }
+      if (same_parameters(g, *dq, q)) {
+        plan.inputs.push_back(dq->inputs[0]);
+        continue;
+      }
+      Node requant = q;
+      requant.inputs[0] = dq->outputs[0];
+      auto table = compute_table(g, Island{dq, {}}, requant, opset);
+      if (!table) {
+        ok = false;
+        break;
+      }
+      const std::string table_name = names.make(in + "_requant_table");
+      const std::string value = names.make(in + "_requantized");
+      g.initializers[table_name] = std::move(*table);
+      Node lookup;
+      lookup.name = names.make(n.name + "_requantize");
+      lookup.op_type = "QLookup";
+      lookup.domain = kLoweredDomain;
+      lookup.inputs = {dq->inputs[0], table_name};
+      lookup.outputs = {value};
+      plan.lookups.push_back(std::move(lookup));
+      plan.inputs.push_back(value);
+    }
+    if (!ok) continue;  // tables already made are dropped with the unused initializers
+    dropped.insert(&q);
+    plans.emplace(&n, std::move(plan));
+  }
+  if (plans.empty()) return;
+  std::vector<Node> nodes;
+  for (Node& n : g.nodes) {
+    if (dropped.count(&n)) continue;
+    auto it = plans.find(&n);
+    if (it == plans.end()) {
+      nodes.push_back(std::move(n));
+      continue;
+    }
+    Plan& plan = it->second;
+    for (Node& l : plan.lookups) nodes.push_back(std::move(l));
+    const std::string y = plan.q->outputs[0];
+    n.inputs = plan.inputs;
+    n.outputs = {y};
+    nodes.push_back(std::move(n));
+  }
+  g.nodes = std::move(nodes);
+  const auto reads = count_reads(g);
+  std::erase_if(g.nodes, [&](const Node& n) {
+    return is_node(&n, "DequantizeLinear") && !reads.count(n.outputs[0]);
+  });
+}
+
 }  // namespace
 
 void fuse_quantized_lookups(Graph& graph, int64_t opset) {
   if (has_subgraphs(graph)) return;  // subgraphs may read the island's values by name
   LookupFuser(graph).run(opset);
+  requantize_concats(graph, opset);
 }
 
 }  // namespace ledge

@@ -442,6 +442,50 @@ TEST(IntegerPath, ElementwiseIslandsBecomeExactLookups) {
   }
 }
 
+// A Concat whose inputs and output have different parameters (other quantizers' QDQ files):
+// each input requantized by a lookup, the Concat on the integers, the QDQ model's bytes.
+TEST(IntegerPath, ConcatOfDifferentScalesRequantizesByLookups) {
+  for (const bool one_matches : {false, true}) {
+    ModelBuilder b(13);
+    b.input("a", DType::kUInt8, {1, 2, 4, 4});
+    b.input("c", DType::kInt8, {1, 3, 4, 4});
+    b.init("sa", scalar_f(0.031f)).init("za", Tensor::from_vector<uint8_t>({12}, {}));
+    b.init("sc", scalar_f(0.007f)).init("zc", Tensor::from_vector<int8_t>({-20}, {}));
+    b.init("sy", scalar_f(one_matches ? 0.031f : 0.02f));
+    b.init("zy", Tensor::from_vector<uint8_t>({one_matches ? uint8_t{12} : uint8_t{100}}, {}));
+    b.node("DequantizeLinear", {"a", "sa", "za"}, {"af"});
+    b.node("DequantizeLinear", {"c", "sc", "zc"}, {"cf"});
+    Node& cat = b.node("Concat", {"af", "cf"}, {"cat"});
+    cat.attributes["axis"] = int64_t{1};
+    b.node("QuantizeLinear", {"cat", "sy", "zy"}, {"y"});
+    b.output("y");
+    auto model = b.build();
+    Tensor a = *Tensor::make(DType::kUInt8, {1, 2, 4, 4});
+    Tensor c = *Tensor::make(DType::kInt8, {1, 3, 4, 4});
+    for (int64_t i = 0; i < a.numel(); ++i)
+      static_cast<uint8_t*>(a.raw())[i] = static_cast<uint8_t>(i * 9);
+    for (int64_t i = 0; i < c.numel(); ++i)
+      static_cast<uint8_t*>(c.raw())[i] = static_cast<uint8_t>(i * 5 + 3);
+
+    Model lowered = *model;
+    ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+    int lookups = 0, qdq = 0;
+    for (const Node& n : lowered.graph.nodes) {
+      lookups += n.op_type == "QLookup";
+      qdq += n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear";
+    }
+    EXPECT_EQ(lookups, one_matches ? 1 : 2);
+    EXPECT_EQ(qdq, 0);
+    SessionOptions reference;
+    reference.optimize = false;
+    auto want = (*Session::create(model, reference))->run({{"a", a}, {"c", c}});
+    auto got = (*Session::create(model, SessionOptions{}))->run({{"a", a}, {"c", c}});
+    ASSERT_TRUE(want.ok() && got.ok());
+    expect_same_bytes((*want)[0], (*got)[0],
+                      one_matches ? "one input matches" : "both requantized");
+  }
+}
+
 // A lookup between NHWC convolutions stays NHWC: only the graph's own input and output are
 // transposed (a lookup the layout pass did not know cost two transposes each).
 TEST(IntegerPath, LookupsKeepTheNhwcLayout) {
