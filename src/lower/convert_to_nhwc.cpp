@@ -144,7 +144,9 @@ class Converter {
     }
     if (n.domain == kLoweredDomain && n.op_type == "ChannelShuffle" && try_shuffle(n))
       return Status();
-    if (n.domain == kLoweredDomain && n.op_type == "QAdd" && try_qadd(n)) return Status();
+    if (n.domain == kLoweredDomain && (n.op_type == "QAdd" || n.op_type == "QMul") &&
+        try_qbinary(n))
+      return Status();
     if (n.domain == kLoweredDomain && n.op_type == "QLookup" && try_lookup(n)) return Status();
     for (const auto& r : node_reads(n)) LEDGE_TRY(need_nchw(r));
     for (const auto& o : n.outputs) nchw_.insert(o);
@@ -419,9 +421,10 @@ class Converter {
     return true;
   }
 
-  // ledge.QAdd: element-wise on two tensors of one shape; NHWC when either input is.
-  bool try_qadd(Node& n) {
-    if (n.inputs.size() != 8 || rank(n.inputs[0]) != 4 ||
+  // ledge.QAdd and ledge.QMul: element-wise on rank-4 tensors (QMul's may broadcast one value
+  // per channel, [N, C, 1, 1], which is [N, 1, 1, C] in NHWC); NHWC when either input is.
+  bool try_qbinary(Node& n) {
+    if (n.inputs.size() != 8 || rank(n.inputs[0]) != 4 || rank(n.inputs[3]) != 4 ||
         (!has_nhwc(n.inputs[0]) && !has_nhwc(n.inputs[3])))
       return false;
     n.inputs[0] = need_nhwc(n.inputs[0]);

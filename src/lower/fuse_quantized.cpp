@@ -9,7 +9,8 @@
 //   (also without the Q: the float result of the integer product, as for a classifier's logits)
 //
 //   a ──DQ──▶ Add ──(Relu)──▶ Q ──▶ y              a, b ──▶ ledge.QAdd ──▶ y
-//   b ──DQ──▶  ▲                              ⇒
+//   b ──DQ──▶  ▲                              ⇒    (Mul likewise: ledge.QMul, also with b
+//                                                   one value per channel [N, C, 1, 1])
 //
 //   a ──DQ──▶ Concat ◀──DQ── b (one scale and zero point)  ⇒   a, b ──▶ Concat ──DQ──▶
 //   a ──DQ──▶ MaxPool / Flatten / Reshape / Transpose    ⇒   a ──▶ MaxPool / ... ──DQ──▶
@@ -208,6 +209,7 @@ class Fuser {
       if (!n.domain.empty() || n.outputs.size() != 1) continue;
       if (n.op_type == "Conv") try_conv(n);
       if (n.op_type == "Add") try_add(n);
+      if (n.op_type == "Mul") try_mul(n);
       if (n.op_type == "Gemm" || n.op_type == "MatMul") try_matmul(n);
     }
     std::vector<Node> kept;
@@ -379,6 +381,37 @@ class Fuser {
     q.inputs = {a->data,       a->scale_name, a->zero_name,           b->data,
                 b->scale_name, b->zero_name,  r->quantize->inputs[1], r->quantize->inputs[2]};
     replace(n, *r, std::move(q));
+  }
+
+  // DQ(a) * DQ(b) → (Relu) → Q with a, b of one static shape, or one of them a value per
+  // image and channel ([N, C, 1, 1]) scaling the other ([N, C, H, W]): a squeeze-and-
+  // excitation block.
+  void try_mul(Node& n) {
+    if (n.inputs.size() != 2) return;
+    auto a = dequant_of(g_, p_, n.inputs[0]);
+    auto b = dequant_of(g_, p_, n.inputs[1]);
+    if (!a || !b || !per_tensor_activation(*a) || !per_tensor_activation(*b) ||
+        a->zero->dtype() != b->zero->dtype())
+      return;
+    const Shape* sa = static_shape(g_, n.inputs[0]);
+    const Shape* sb = static_shape(g_, n.inputs[1]);
+    if (!sa || !sb || (*sa != *sb && !channel_scale(*sa, *sb) && !channel_scale(*sb, *sa))) return;
+    auto r = requant_after(g_, p_, n.outputs[0]);
+    if (!r) return;
+    const Tensor* yz = find_initializer(g_, r->quantize->inputs[2]);
+    if (yz->dtype() != a->zero->dtype()) return;
+    Node q;
+    q.op_type = "QMul";
+    q.domain = kLoweredDomain;
+    q.inputs = {a->data,       a->scale_name, a->zero_name,           b->data,
+                b->scale_name, b->zero_name,  r->quantize->inputs[1], r->quantize->inputs[2]};
+    replace(n, *r, std::move(q));
+  }
+
+  // [N, C, 1, 1] against [N, C, H, W].
+  static bool channel_scale(const Shape& small, const Shape& large) {
+    return small.size() == 4 && large.size() == 4 && small[0] == large[0] && small[1] == large[1] &&
+           small[2] == 1 && small[3] == 1;
   }
 
   void try_conv(Node& n) {

@@ -486,6 +486,88 @@ TEST(IntegerPath, ConcatOfDifferentScalesRequantizesByLookups) {
   }
 }
 
+// ledge.QMul's fast kernel against its reference, bit for bit: one shape, and one value per
+// image and channel on either side (NHWC), uint8 and int8.
+TEST(IntegerPath, FastQMulMatchesTheReference) {
+  std::mt19937 rng(11);
+  const std::vector<std::pair<Shape, Shape>> shapes = {{{2, 5, 7, 19}, {2, 5, 7, 19}},
+                                                       {{2, 5, 7, 40}, {2, 1, 1, 40}},
+                                                       {{1, 1, 1, 72}, {1, 6, 3, 72}}};
+  for (const DType t : {DType::kUInt8, DType::kInt8})
+    for (const auto& [sa, sb] : shapes) {
+      auto ints = [&](const Shape& s) {
+        return t == DType::kUInt8 ? random_ints<uint8_t>(s, rng, 0, 255)
+                                  : random_ints<int8_t>(s, rng, -128, 127);
+      };
+      auto zero = [&](int v) {
+        return t == DType::kUInt8 ? Tensor::from_vector<uint8_t>({static_cast<uint8_t>(v)}, {})
+                                  : Tensor::from_vector<int8_t>({static_cast<int8_t>(v - 128)}, {});
+      };
+      ModelBuilder b(13);
+      b.input("a", t, sa).input("b", t, sb);
+      b.init("sa", scalar_f(0.037f)).init("za", zero(100));
+      b.init("sb", scalar_f(0.0041f)).init("zb", zero(3));
+      b.init("sy", scalar_f(0.011f)).init("zy", zero(130));
+      Node& m = b.node("QMul", {"a", "sa", "za", "b", "sb", "zb", "sy", "zy"}, {"y"});
+      m.domain = "ledge";
+      b.output("y");
+      b.model().opsets["ledge"] = 1;
+      auto model = b.build();
+      const Tensor a = ints(sa), bb = ints(sb);
+      const std::string what = shape_to_string(sa) + " * " + shape_to_string(sb);
+      expect_same_bytes(run_one(model, {{"a", a}, {"b", bb}}, false),
+                        run_one(model, {{"a", a}, {"b", bb}}, true, 1), what);
+    }
+}
+
+// DQ(x) * DQ(s) → Q, s one value per channel (a squeeze-and-excitation block), between NHWC
+// convolutions: ledge.QMul in NHWC, the QDQ model's bytes.
+TEST(IntegerPath, ChannelScalingMulRunsOnTheIntegers) {
+  ModelBuilder b(13);
+  b.input("x", DType::kFloat32, {1, 8, 6, 6});
+  b.input("s", DType::kUInt8, {1, 8, 1, 1});
+  std::vector<float> w(64);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.05f * static_cast<float>(i % 7) - 0.1f;
+  b.init("w", Tensor::from_vector<float>(w, {8, 8, 1, 1}));
+  b.init("sx", scalar_f(0.05f)).init("zx", Tensor::from_vector<uint8_t>({128}, {}));
+  b.init("ss", scalar_f(1.f / 255)).init("zs", Tensor::from_vector<uint8_t>({0}, {}));
+  b.init("sy", scalar_f(0.03f)).init("zy", Tensor::from_vector<uint8_t>({120}, {}));
+  b.node("Conv", {"x", "w"}, {"c"});
+  b.node("QuantizeLinear", {"c", "sx", "zx"}, {"cq"});
+  b.node("DequantizeLinear", {"cq", "sx", "zx"}, {"cf"});
+  b.node("DequantizeLinear", {"s", "ss", "zs"}, {"sf"});
+  b.node("Mul", {"cf", "sf"}, {"m"});
+  b.node("QuantizeLinear", {"m", "sy", "zy"}, {"mq"});
+  b.node("DequantizeLinear", {"mq", "sy", "zy"}, {"mf"});
+  b.node("Conv", {"mf", "w"}, {"y"});
+  b.output("y");
+  auto model = b.build();
+  Model lowered = *model;
+  ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+  int muls = 0, transposes = 0;
+  for (const Node& n : lowered.graph.nodes) {
+    muls += n.op_type == "QMul";
+    transposes += n.op_type == "Transpose";
+  }
+  EXPECT_EQ(muls, 1);
+  EXPECT_EQ(transposes, 2);  // x in, y out (s, [1, 8, 1, 1], goes to NHWC by a Reshape)
+  std::mt19937 rng(12);
+  Tensor x = *Tensor::make(DType::kFloat32, {1, 8, 6, 6});
+  std::uniform_real_distribution<float> d(-3, 3);
+  for (float& v : x.span<float>()) v = d(rng);
+  const Tensor s = random_ints<uint8_t>({1, 8, 1, 1}, rng, 0, 255);
+  SessionOptions reference;
+  reference.optimize = false;
+  auto want = (*Session::create(model, reference))->run({{"x", x}, {"s", s}});
+  auto got = (*Session::create(model, SessionOptions{}))->run({{"x", x}, {"s", s}});
+  ASSERT_TRUE(want.ok() && got.ok());
+  // The float convolutions differ in rounding (fast against reference); the integers between
+  // them, compared through the second convolution, within its float tolerance.
+  const float* pw = (*want)[0].data<float>();
+  const float* pg = (*got)[0].data<float>();
+  for (int64_t i = 0; i < (*want)[0].numel(); ++i) EXPECT_NEAR(pw[i], pg[i], 0.05f) << i;
+}
+
 // A lookup between NHWC convolutions stays NHWC: only the graph's own input and output are
 // transposed (a lookup the layout pass did not know cost two transposes each).
 TEST(IntegerPath, LookupsKeepTheNhwcLayout) {
