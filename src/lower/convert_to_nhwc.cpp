@@ -148,6 +148,8 @@ class Converter {
         try_qbinary(n))
       return Status();
     if (n.domain == kLoweredDomain && n.op_type == "QLookup" && try_lookup(n)) return Status();
+    if (n.domain == kLoweredDomain && n.op_type == "QGlobalAveragePool" && try_qglobal_pool(n))
+      return Status();
     for (const auto& r : node_reads(n)) LEDGE_TRY(need_nchw(r));
     for (const auto& o : n.outputs) nchw_.insert(o);
     g_.nodes.push_back(std::move(n));
@@ -365,6 +367,18 @@ class Converter {
   bool try_lookup(Node& n) {
     if (n.inputs.size() != 2 || !has_nhwc(n.inputs[0]) || n.outputs.size() != 1) return false;
     n.inputs[0] = nhwc_.at(n.inputs[0]);
+    n.outputs[0] = nhwc_output(n.outputs[0]);
+    g_.nodes.push_back(std::move(n));
+    return true;
+  }
+
+  // ledge.QGlobalAveragePool of an NHWC input: the same pooling with channels_last.
+  bool try_qglobal_pool(Node& n) {
+    if (n.outputs.size() != 1 || !has_nhwc(n.inputs[0]) || rank(n.inputs[0]) != 4 ||
+        attr_as_int(n, "channels_last", 0) != 0)
+      return false;
+    n.inputs[0] = nhwc_.at(n.inputs[0]);
+    n.attributes["channels_last"] = int64_t{1};
     n.outputs[0] = nhwc_output(n.outputs[0]);
     g_.nodes.push_back(std::move(n));
     return true;

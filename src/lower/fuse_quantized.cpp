@@ -11,6 +11,7 @@
 //   a ──DQ──▶ Add ──(Relu)──▶ Q ──▶ y              a, b ──▶ ledge.QAdd ──▶ y
 //   b ──DQ──▶  ▲                              ⇒    (Mul likewise: ledge.QMul, also with b
 //                                                   one value per channel [N, C, 1, 1])
+//   a ──DQ──▶ GlobalAveragePool ──▶ Q ──▶ y     a ──▶ ledge.QGlobalAveragePool ──▶ y
 //
 //   a ──DQ──▶ Concat ◀──DQ── b (one scale and zero point)  ⇒   a, b ──▶ Concat ──DQ──▶
 //   a ──DQ──▶ MaxPool / Flatten / Reshape / Transpose    ⇒   a ──▶ MaxPool / ... ──DQ──▶
@@ -210,6 +211,7 @@ class Fuser {
       if (n.op_type == "Conv") try_conv(n);
       if (n.op_type == "Add") try_add(n);
       if (n.op_type == "Mul") try_mul(n);
+      if (n.op_type == "GlobalAveragePool") try_global_pool(n);
       if (n.op_type == "Gemm" || n.op_type == "MatMul") try_matmul(n);
     }
     std::vector<Node> kept;
@@ -405,6 +407,24 @@ class Fuser {
     q.domain = kLoweredDomain;
     q.inputs = {a->data,       a->scale_name, a->zero_name,           b->data,
                 b->scale_name, b->zero_name,  r->quantize->inputs[1], r->quantize->inputs[2]};
+    replace(n, *r, std::move(q));
+  }
+
+  // DQ(x) → GlobalAveragePool → (Relu) → Q, one 8-bit type in and out.
+  void try_global_pool(Node& n) {
+    if (n.inputs.size() != 1) return;
+    auto x = dequant_of(g_, p_, n.inputs[0]);
+    const Shape* sx = static_shape(g_, n.inputs[0]);
+    if (!x || !per_tensor_activation(*x) || !sx || sx->size() < 3) return;
+    auto r = requant_after(g_, p_, n.outputs[0]);
+    if (!r) return;
+    const Tensor* yz = find_initializer(g_, r->quantize->inputs[2]);
+    if (yz->dtype() != x->zero->dtype()) return;
+    Node q;
+    q.op_type = "QGlobalAveragePool";
+    q.domain = kLoweredDomain;
+    q.inputs = {x->data, x->scale_name, x->zero_name, r->quantize->inputs[1],
+                r->quantize->inputs[2]};
     replace(n, *r, std::move(q));
   }
 

@@ -568,6 +568,76 @@ TEST(IntegerPath, ChannelScalingMulRunsOnTheIntegers) {
   for (int64_t i = 0; i < (*want)[0].numel(); ++i) EXPECT_NEAR(pw[i], pg[i], 0.05f) << i;
 }
 
+// ledge.QGlobalAveragePool's fast kernel against its reference, bit for bit: NCHW and NHWC,
+// uint8 and int8.
+TEST(IntegerPath, FastQGlobalAveragePoolMatchesTheReference) {
+  std::mt19937 rng(13);
+  for (const DType t : {DType::kUInt8, DType::kInt8})
+    for (const bool last : {false, true})
+      for (const Shape& shape : {Shape{2, 7, 5, 40}, Shape{1, 96, 7, 7}, Shape{3, 3, 17}}) {
+        ModelBuilder b(13);
+        b.input("x", t, shape);
+        auto zero = [&](int v) {
+          return t == DType::kUInt8
+                     ? Tensor::from_vector<uint8_t>({static_cast<uint8_t>(v)}, {})
+                     : Tensor::from_vector<int8_t>({static_cast<int8_t>(v - 128)}, {});
+        };
+        b.init("sx", scalar_f(0.023f)).init("zx", zero(140));
+        b.init("sy", scalar_f(0.009f)).init("zy", zero(60));
+        Node& p = b.node("QGlobalAveragePool", {"x", "sx", "zx", "sy", "zy"}, {"y"});
+        p.domain = "ledge";
+        p.attributes["channels_last"] = int64_t{last ? 1 : 0};
+        b.output("y");
+        b.model().opsets["ledge"] = 1;
+        auto model = b.build();
+        const Tensor x = t == DType::kUInt8 ? random_ints<uint8_t>(shape, rng, 0, 255)
+                                            : random_ints<int8_t>(shape, rng, -128, 127);
+        expect_same_bytes(run_one(model, {{"x", x}}, false), run_one(model, {{"x", x}}, true, 1),
+                          shape_to_string(shape) + (last ? " NHWC" : " NCHW"));
+      }
+}
+
+// DQ → GlobalAveragePool → Q after an NHWC convolution: ledge.QGlobalAveragePool on the NHWC
+// integers; against the QDQ model, which sums floats, at most one level apart.
+TEST(IntegerPath, GlobalAveragePoolRunsOnTheIntegers) {
+  ModelBuilder b(13);
+  b.input("x", DType::kFloat32, {1, 8, 6, 6});
+  std::vector<float> w(64);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.05f * static_cast<float>(i % 7) - 0.1f;
+  b.init("w", Tensor::from_vector<float>(w, {8, 8, 1, 1}));
+  b.init("sx", scalar_f(0.05f)).init("zx", Tensor::from_vector<uint8_t>({128}, {}));
+  b.init("sy", scalar_f(0.013f)).init("zy", Tensor::from_vector<uint8_t>({110}, {}));
+  b.node("Conv", {"x", "w"}, {"c"});
+  b.node("QuantizeLinear", {"c", "sx", "zx"}, {"cq"});
+  b.node("DequantizeLinear", {"cq", "sx", "zx"}, {"cf"});
+  b.node("GlobalAveragePool", {"cf"}, {"p"});
+  b.node("QuantizeLinear", {"p", "sy", "zy"}, {"y"});
+  b.output("y");
+  auto model = b.build();
+  Model lowered = *model;
+  ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+  int pools = 0, transposes = 0;
+  for (const Node& n : lowered.graph.nodes) {
+    pools += n.op_type == "QGlobalAveragePool";
+    transposes += n.op_type == "Transpose";
+  }
+  EXPECT_EQ(pools, 1);
+  EXPECT_EQ(transposes, 1);  // x in; y, [1, 8, 1, 1], leaves NHWC by a Reshape
+  std::mt19937 rng(14);
+  for (int trial = 0; trial < 20; ++trial) {
+    Tensor x = *Tensor::make(DType::kFloat32, {1, 8, 6, 6});
+    std::uniform_real_distribution<float> d(-3, 3);
+    for (float& v : x.span<float>()) v = d(rng);
+    SessionOptions reference;
+    reference.optimize = false;
+    auto want = (*Session::create(model, reference))->run({{"x", x}});
+    auto got = (*Session::create(model, SessionOptions{}))->run({{"x", x}});
+    ASSERT_TRUE(want.ok() && got.ok());
+    for (int64_t i = 0; i < 8; ++i)
+      EXPECT_NEAR((*want)[0].data<uint8_t>()[i], (*got)[0].data<uint8_t>()[i], 1) << i;
+  }
+}
+
 // A lookup between NHWC convolutions stays NHWC: only the graph's own input and output are
 // transposed (a lookup the layout pass did not know cost two transposes each).
 TEST(IntegerPath, LookupsKeepTheNhwcLayout) {
