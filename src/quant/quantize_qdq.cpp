@@ -32,11 +32,46 @@ bool is_activation_add(const Graph& g, const Node& n) {
          is_float_value(g, n.inputs[0]) && is_float_value(g, n.inputs[1]);
 }
 
+const Shape* value_shape(const Graph& g, const std::string& v) {
+  auto it = g.value_types.find(v);
+  return it != g.value_types.end() && it->second.shape ? &*it->second.shape : nullptr;
+}
+
+// Mul of a float activation [N, C, H, W] by a per-channel one [N, C, 1, 1], either order: a
+// squeeze-and-excitation block's scaling (ledge.QMul after lowering). Not x * f(x) of one
+// shape (x * HardSigmoid(x) is HardSwish): pairs inside it would only add rounding, and its
+// float island becomes one lookup anyway.
+bool is_channel_scale_mul(const Graph& g, const Node& n) {
+  if (!n.domain.empty() || n.op_type != "Mul" || n.inputs.size() != 2 || n.outputs.size() != 1 ||
+      g.initializers.count(n.inputs[0]) || g.initializers.count(n.inputs[1]) ||
+      !is_float_value(g, n.inputs[0]) || !is_float_value(g, n.inputs[1]))
+    return false;
+  const Shape* a = value_shape(g, n.inputs[0]);
+  const Shape* b = value_shape(g, n.inputs[1]);
+  auto scales = [](const Shape& small, const Shape& large) {
+    return small.size() == 4 && large.size() == 4 && small[0] == large[0] && small[1] == large[1] &&
+           small[1] > 0 && small[2] == 1 && small[3] == 1 && large[2] * large[3] > 1;
+  };
+  return a && b && (scales(*a, *b) || scales(*b, *a));
+}
+
+bool is_activation_global_pool(const Graph& g, const Node& n) {
+  return n.domain.empty() && n.op_type == "GlobalAveragePool" && n.inputs.size() == 1 &&
+         n.outputs.size() == 1 && !g.initializers.count(n.inputs[0]) &&
+         is_float_value(g, n.inputs[0]);
+}
+
+// Quantized nodes without weights: their activation inputs and their output get pairs.
+bool activations_only(const Node& n) {
+  return n.op_type == "Add" || n.op_type == "Mul" || n.op_type == "GlobalAveragePool";
+}
+
 // How many leading inputs of a quantized node are activations (the rest are weights).
-size_t activation_inputs(const Node& n) { return n.op_type == "Add" ? 2 : 1; }
+size_t activation_inputs(const Node& n) { return n.op_type == "Add" || n.op_type == "Mul" ? 2 : 1; }
 
 bool quantizable(const Graph& g, const Node& n) {
-  if (is_activation_add(g, n)) return true;
+  if (is_activation_add(g, n) || is_channel_scale_mul(g, n) || is_activation_global_pool(g, n))
+    return true;
   if (!n.domain.empty() || n.inputs.size() < 2 || n.outputs.empty()) return false;
   if (g.initializers.count(n.inputs[0])) return false;  // the activation must vary
   if (n.op_type == "Conv") return is_float_initializer(g, n.inputs[1], 3, 5);
@@ -309,7 +344,7 @@ class Rewriter {
     for (size_t i = 0; i < activation_inputs(n); ++i) {
       LEDGE_TRY(read_through_pair(n.inputs[i]));
     }
-    if (n.op_type == "Add") {
+    if (activations_only(n)) {
       g.nodes.push_back(std::move(n));
       return Status();
     }

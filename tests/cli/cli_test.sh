@@ -340,6 +340,16 @@ check "int8 artifact has no float convolution" bash -c "! grep -q 'NhwcConv\"' '
 "$ledge" run "$tmp/q8.onnx" --input image="$exdir/sample_0.npy" --output-dir "$tmp/q8_onnx" >/dev/null
 "$ledge" run "$tmp/q8.ledge" --input image="$exdir/sample_0.npy" --output-dir "$tmp/q8_ledge" >/dev/null
 check "int8 artifact = QDQ onnx" cmp -s "$tmp/q8_onnx/logits.npy" "$tmp/q8_ledge/logits.npy"
+# --no-optimize: the QDQ file's float arithmetic on the reference kernels: close to the
+# integers, but not their bytes (float sums round where integer ones do not).
+"$ledge" run "$tmp/q8.onnx" --no-optimize --input image="$exdir/sample_0.npy" \
+  --output-dir "$tmp/q8_ref" >/dev/null
+check "run --no-optimize exit 0" test $? -eq 0
+check "run --no-optimize close to the integer kernels" /usr/bin/python3 -c "
+import sys, numpy as np
+a = np.load('$tmp/q8_ref/logits.npy'); b = np.load('$tmp/q8_onnx/logits.npy')
+sys.exit(0 if a.shape == b.shape and not np.array_equal(a, b) and
+         np.abs(a - b).max() < 0.05 * np.abs(a).max() + 1e-3 else 1)"
 for r in "$runner" "$static_runner"; do
   [ -n "$r" ] || continue
   "$r" "$tmp/q8.ledge" --input image="$exdir/sample_0.npy" --output-dir "$tmp/q8_$(basename "$r")" \

@@ -12,7 +12,7 @@
 # Each model is also optimized (`ledge optimize`) and ONNX Runtime must give the same results on
 # the optimized file as on the original: one more line per model, "NAME.optimized"; the last
 # line counts those separately. INTEROP_OPTIMIZE=0 skips this.
-# The example model, resnet18, mobilenet_v2 and squeezenet1_1 are also quantized (`ledge
+# The example model, resnet18, mobilenet_v2, squeezenet1_1 and mobilenet_v3_small are also quantized (`ledge
 # quantize`) and ledge and ONNX Runtime must agree on the QDQ files; INTEROP_QDQ=0 skips this.
 set -euo pipefail
 
@@ -141,8 +141,8 @@ done 3<"$models/manifest.txt"
 # magnitude 3.5; the float-kernel QDQ path differs from both by as much).
 q_passed=0
 q_failed=0
-qdq_check() {  # qdq_check NAME MODEL CALIBRATION INPUT_SPEC
-  local name="$1" model="$2" calibration="$3" spec="$4"
+qdq_check() {  # qdq_check NAME MODEL CALIBRATION INPUT_SPEC [ATOL]
+  local name="$1" model="$2" calibration="$3" spec="$4" atol="${5:-0.1}"
   local q="$out/$name.qdq/model.onnx"
   mkdir -p "$out/$name.qdq"
   if ! "$ledge" quantize "$model" --calibration "$calibration" --samples 200 -o "$q" \
@@ -153,7 +153,7 @@ qdq_check() {  # qdq_check NAME MODEL CALIBRATION INPUT_SPEC
   node "$ort_dir/run.js" "$q" "$out/$name.qdq/ort" "$spec" >"$out/$name.qdq.ort.log" 2>&1 &&
     "$ledge" run "$q" --input "$spec" --output-dir "$out/$name.qdq/ledge" \
       >"$out/$name.qdq.ledge.log" 2>&1 &&
-    "$py" "$here/compare.py" --model "$q" --name "$name.qdq" --rtol 0.02 --atol 0.1 \
+    "$py" "$here/compare.py" --model "$q" --name "$name.qdq" --rtol 0.02 --atol "$atol" \
       --ort "$out/$name.qdq/ort" --ledge "$out/$name.qdq/ledge"
 }
 # Weight-only int4 (`ledge quantize --weights int4`): the Gemm/MatMul layers and 1x1
@@ -188,6 +188,14 @@ if [ "${INTEROP_QDQ:-1}" != "0" ] && { [ "$only" = ",," ] || [[ "$only" == *",fa
     if qdq_check "$name" "$models/$name.onnx" "$models/$name.input.npy" \
          "input=$models/$name.input.npy"; then q_passed=$((q_passed + 1)); else q_failed=$((q_failed + 1)); fi
   done
+  # mobilenet_v3_small: lookups (HardSwish, HardSigmoid), QMul and QGlobalAveragePool of its
+  # squeeze-and-excitation blocks: integer from the first Q to the logits. Its nine SE blocks
+  # amplify single-step differences: ledge's reference kernels on the same QDQ file
+  # (`ledge run --no-optimize`, float arithmetic as written) differ from ONNX Runtime's by
+  # 0.28 on logits of magnitude 4.2, more than ledge's integer path differs from them (0.08).
+  name=mobilenet_v3_small
+  if qdq_check "$name" "$models/$name.onnx" "$models/$name.input.npy" \
+       "input=$models/$name.input.npy" 0.4; then q_passed=$((q_passed + 1)); else q_failed=$((q_failed + 1)); fi
   # resnet18: only its classifier (its 1x1 convolutions have stride 2); mobilenet_v2: 35 of
   # its 52 convolutions are 1x1.
   for check in "resnet18 int8" "mobilenet_v2 float"; do

@@ -194,5 +194,63 @@ TEST(QuantizedModel, ConcatOfQuantizedTensorsStaysInteger) { expect_integer_fire
 
 TEST(QuantizedModel, MaxPoolOfAConcatStaysInteger) { expect_integer_fire_module(true); }
 
+// A squeeze-and-excitation block after a HardSwish written as x * HardSigmoid(x) (the
+// opset-13 export of mobilenet_v3): the quantizer gives the channel-scaling Mul and the
+// GlobalAveragePool pairs (but not x * HardSigmoid(x), whose shapes are equal), and the
+// lowering runs all of it on the integers: two lookups (the HardSwish, the HardSigmoid of the
+// scale), QGlobalAveragePool, QMul, between NHWC integer convolutions.
+TEST(QuantizedModel, SqueezeAndExcitationRunsOnTheIntegers) {
+  ModelBuilder b(13);
+  b.input("x", DType::kFloat32, {1, 8, 6, 6});
+  b.init("w1", random_tensor(DType::kFloat32, {8, 8, 1, 1}, 41));
+  b.init("w2", random_tensor(DType::kFloat32, {4, 8, 1, 1}, 42));
+  b.init("w3", random_tensor(DType::kFloat32, {8, 4, 1, 1}, 43));
+  b.init("w4", random_tensor(DType::kFloat32, {3, 8, 1, 1}, 44));
+  b.node("Conv", {"x", "w1"}, {"c1"});
+  Node& h = b.node("HardSigmoid", {"c1"}, {"h"});
+  h.attributes["alpha"] = 1.f / 6;
+  h.attributes["beta"] = 0.5f;
+  b.node("Mul", {"c1", "h"}, {"hs"});
+  b.node("GlobalAveragePool", {"hs"}, {"g"});
+  b.node("Conv", {"g", "w2"}, {"c2"});
+  b.node("Relu", {"c2"}, {"r2"});
+  b.node("Conv", {"r2", "w3"}, {"c3"});
+  Node& hs = b.node("HardSigmoid", {"c3"}, {"s"});
+  hs.attributes["alpha"] = 1.f / 6;
+  hs.attributes["beta"] = 0.5f;
+  b.node("Mul", {"hs", "s"}, {"m"});
+  b.node("Conv", {"m", "w4"}, {"y"});
+  b.output("y");
+  auto model = b.build();
+  ASSERT_TRUE(infer_types(model->graph, 13).ok());
+  QuantizeOptions o;
+  const auto names = tensors_to_calibrate(*model, o);
+  EXPECT_TRUE(names.count("hs") && names.count("s") && names.count("g") && names.count("m"));
+  EXPECT_FALSE(names.count("h"));  // inside x * HardSigmoid(x)
+  Dataset calib;
+  calib.samples = random_tensor(DType::kFloat32, {8, 8, 6, 6}, 45);
+  auto ranges = calibrate(model, calib, "x", names, {}, {});
+  ASSERT_TRUE(ranges.ok()) << ranges.error().message();
+  auto q = quantize_qdq(*model, *ranges, o);
+  ASSERT_TRUE(q.ok()) << q.error().message();
+
+  Model lowered = **q;
+  ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+  std::map<std::string, int> ops;
+  for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
+  EXPECT_EQ(ops["NhwcQLinearConv"], 3);
+  EXPECT_EQ(ops["QLookup"], 2);
+  EXPECT_EQ(ops["QGlobalAveragePool"], 1);
+  EXPECT_EQ(ops["QMul"], 1);
+  EXPECT_EQ(ops["QuantizeLinear"], 1);    // the float input
+  EXPECT_EQ(ops["DequantizeLinear"], 1);  // into the float convolution
+  EXPECT_EQ(ops["Transpose"], 2);
+  const Tensor x = random_tensor(DType::kFloat32, {1, 8, 6, 6}, 46);
+  const Tensor want = run_one(*q, {{"x", x}}, false);
+  const Tensor got = run_one(*q, {{"x", x}}, true);
+  const Deviation d = deviation(want, got);
+  EXPECT_LT(d.worst, 0.05 * d.spread);
+}
+
 }  // namespace
 }  // namespace ledge

@@ -135,7 +135,8 @@ int quantize_int4(const QuantizeArgs& a) {
   if (!q) return report(q.error());
   if (q->quantized.empty())
     return report(invalid_argument(
-        a.model + " has no MatMul, Gemm or 1x1 Conv with constant float weights to quantize to int4"));
+        a.model +
+        " has no MatMul, Gemm or 1x1 Conv with constant float weights to quantize to int4"));
   if (Status st = write_quantized(*q->model, a); !st.ok()) return report(st.error());
   if (a.json) {
     nlohmann::ordered_json j;
@@ -270,6 +271,14 @@ int quantize(const QuantizeArgs& a) {
   const auto nodes = quantizable_nodes(**model);
   const size_t float_count = qopts.keep_float.size() + (mixed ? mixed->kept_float.size() : 0);
   const size_t quantized_count = nodes.size() - std::min(nodes.size(), float_count);
+  std::string kinds;  // the operators of the quantizable nodes, "Add, Conv, Gemm"
+  {
+    const std::set<std::string> names(nodes.begin(), nodes.end());
+    std::set<std::string> ops;
+    for (const Node& n : (*model)->graph.nodes)
+      if (names.count(n.name)) ops.insert(n.op_type);
+    for (const auto& op : ops) kinds += (kinds.empty() ? "" : ", ") + op;
+  }
   if (a.json) {
     nlohmann::ordered_json j;
     j["model"] = a.model;
@@ -313,9 +322,9 @@ int quantize(const QuantizeArgs& a) {
     std::printf("output:       %s (QDQ ONNX)\n", a.output.c_str());
     std::printf("calibration:  %zu samples of %s, method %s\n", indices.size(),
                 a.calibration.c_str(), range_method_name(*method));
-    std::printf(
-        "quantized:    %zu nodes (Conv, Gemm, MatMul, Add), int8 weights %s, %s activations\n",
-        quantized_count, qopts.per_channel ? "per channel" : "per tensor", a.activations.c_str());
+    std::printf("quantized:    %zu nodes (%s), int8 weights %s, %s activations\n", quantized_count,
+                kinds.c_str(), qopts.per_channel ? "per channel" : "per tensor",
+                a.activations.c_str());
     if (!a.keep_float.empty()) std::printf("kept float:   %zu nodes\n", a.keep_float.size());
     std::printf("constants:    %zu bytes (float model: %zu)\n", constant_bytes(*result),
                 constant_bytes(**model));

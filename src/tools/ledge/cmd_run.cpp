@@ -1,4 +1,5 @@
 // ledge run MODEL [--input NAME=FILE]... [--output-dir DIR] [--format npy|pb] [--shape NAME=DIMS]
+//           [--seed N] [--json] [--no-optimize]
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -22,6 +23,7 @@ struct RunArgs {
   std::string format = "npy";
   uint64_t seed = 0;
   bool json = false;
+  bool no_optimize = false;
 };
 
 struct Summary {
@@ -50,6 +52,7 @@ int run(const RunArgs& a) {
   if (!overrides) return report(overrides.error());
   SessionOptions opts;
   opts.shape_overrides = *overrides;
+  opts.optimize = !a.no_optimize;
   auto session = Session::create(std::move(*model), opts);
   if (!session) return report(std::move(session).error().with_context(a.model));
 
@@ -131,6 +134,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--shape", args->shapes, "NAME=DIMS (like 1x3x224x224); repeatable");
   cmd->add_option("--seed", args->seed, "seed for generated inputs");
   cmd->add_flag("--json", args->json, "print a JSON summary");
+  cmd->add_flag("--no-optimize", args->no_optimize,
+                "run every node as written on the reference kernels (no folding, fusion or "
+                "integer lowering): the model's own arithmetic, to compare against");
   cmd->callback([args, &exit_code]() { exit_code = run(*args); });
 }
 
