@@ -15,6 +15,7 @@
 //
 //   a ──DQ──▶ Concat ◀──DQ── b (one scale and zero point)  ⇒   a, b ──▶ Concat ──DQ──▶
 //   a ──DQ──▶ MaxPool / Flatten / Reshape / Transpose    ⇒   a ──▶ MaxPool / ... ──DQ──▶
+//   (and nearest-neighbour Resize: moves_values_unchanged)
 //   b ──DQ──▶ Q (the same scale and zero point)           ⇒   b
 //   (these run first, so that chains like Relu → Q → DQ → MaxPool → Flatten → Q → DQ → Gemm
 //   become integer end to end)
@@ -228,16 +229,14 @@ class Fuser {
   }
 
  private:
-  // DQ → MaxPool / Flatten / Reshape / Transpose becomes the node on the integers, then the
-  // DQ: these nodes pick, move or copy values without changing them, and the maximum
-  // commutes with the (increasing) dequantization. Returns whether anything moved.
+  // DQ → MaxPool / Flatten / Reshape / Transpose / nearest Resize becomes the node on the
+  // integers, then the DQ: these nodes pick, move or copy values without changing them, and
+  // the maximum commutes with the (increasing) dequantization. Returns whether anything moved.
   bool sink_dequantize() {
     bool moved = false;
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       Node& n = g_.nodes[i];
-      if (!n.domain.empty() || !moves_values_unchanged(n.op_type) || n.inputs.empty() ||
-          n.outputs.size() != 1)
-        continue;
+      if (!moves_values_unchanged(n) || n.inputs.empty() || n.outputs.size() != 1) continue;
       auto x = dequant_of(g_, p_, n.inputs[0]);
       auto readers = p_.readers.find(n.inputs[0]);
       if (!x || !per_tensor_activation(*x) || p_.graph_outputs.count(n.inputs[0]) ||
@@ -527,9 +526,21 @@ Status fuse_quantized_ops(Graph& graph) {
   return Status();
 }
 
-bool moves_values_unchanged(const std::string& op_type) {
+bool moves_values_unchanged(const Node& node) {
   static const std::set<std::string> kOps = {"MaxPool", "Flatten", "Reshape", "Transpose"};
-  return kOps.count(op_type) != 0;
+  if (!node.domain.empty()) return false;
+  if (kOps.count(node.op_type)) return true;
+  // Resize copies input values in nearest mode, except where tf_crop_and_resize writes its
+  // float extrapolation_value outside the crop.
+  if (node.op_type != "Resize") return false;
+  auto string_attr = [&](const char* name, const char* def) {
+    auto it = node.attributes.find(name);
+    return it != node.attributes.end() && std::holds_alternative<std::string>(it->second)
+               ? std::get<std::string>(it->second)
+               : std::string(def);
+  };
+  return string_attr("mode", "nearest") == "nearest" &&
+         string_attr("coordinate_transformation_mode", "half_pixel") != "tf_crop_and_resize";
 }
 
 }  // namespace ledge

@@ -44,10 +44,11 @@ Status lower_for_cpu(Model& model);
 Status fuse_quantized_ops(Graph& graph);
 // Needs value types; after fuse_quantized_ops.
 void fuse_quantized_lookups(Graph& graph, int64_t opset);
-// The ONNX operators (default domain) that pick, move or copy values without changing them
-// (MaxPool, Flatten, Reshape, Transpose): fuse_quantized_ops runs them on the integers when a
-// DequantizeLinear feeds them, and the quantizer gives their outputs their inputs' scale.
-bool moves_values_unchanged(const std::string& op_type);
+// The ONNX nodes (default domain) that pick, move or copy values without changing them
+// (MaxPool, Flatten, Reshape, Transpose, nearest-neighbour Resize): fuse_quantized_ops runs
+// them on the integers when a DequantizeLinear feeds them, and the quantizer gives their
+// outputs their inputs' scale.
+bool moves_values_unchanged(const Node& node);
 void constants_to_initializers(Graph& graph);
 // Nodes whose outputs were all evaluated ahead of time (infer_types' `known`) become
 // initializers: shape arithmetic on static shapes disappears.

@@ -255,8 +255,8 @@ class Rewriter {
     for (auto it = producer_.find(tensor); it != producer_.end();
          it = producer_.find(chain.back())) {
       const Node& n = *it->second;
-      if (!n.domain.empty() || !moves_values_unchanged(n.op_type) || n.inputs.empty() ||
-          n.outputs.size() != 1 || chain.size() > producer_.size())
+      if (!moves_values_unchanged(n) || n.inputs.empty() || n.outputs.size() != 1 ||
+          chain.size() > producer_.size())
         break;
       chain.push_back(n.inputs[0]);
     }

@@ -638,6 +638,37 @@ TEST(IntegerPath, GlobalAveragePoolRunsOnTheIntegers) {
   }
 }
 
+// A nearest-neighbour Resize between DQ and Q of one scale moves the integers (no float
+// round trip), with the QDQ model's bytes; a linear one stays float.
+TEST(IntegerPath, NearestResizeRunsOnTheIntegers) {
+  for (const char* mode : {"nearest", "linear"}) {
+    ModelBuilder b(13);
+    b.input("x", DType::kUInt8, {1, 3, 4, 5});
+    b.init("s", scalar_f(0.04f)).init("z", Tensor::from_vector<uint8_t>({17}, {}));
+    b.init("scales", Tensor::from_vector<float>({1, 1, 2, 2}, {4}));
+    b.node("DequantizeLinear", {"x", "s", "z"}, {"xf"});
+    Node& r = b.node("Resize", {"xf", "", "scales"}, {"r"});
+    r.attributes["mode"] = std::string(mode);
+    b.node("QuantizeLinear", {"r", "s", "z"}, {"y"});
+    b.output("y");
+    auto model = b.build();
+    Model lowered = *model;
+    ASSERT_TRUE(prepare_for_cpu(lowered).ok()) << mode;
+    int qdq = 0;
+    for (const Node& n : lowered.graph.nodes)
+      qdq += n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear";
+    EXPECT_EQ(qdq, std::string(mode) == "nearest" ? 0 : 2) << mode;
+    Tensor x = *Tensor::make(DType::kUInt8, {1, 3, 4, 5});
+    for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = static_cast<uint8_t>(i * 13);
+    SessionOptions reference;
+    reference.optimize = false;
+    auto want = (*Session::create(model, reference))->run({{"x", x}});
+    auto got = (*Session::create(model, SessionOptions{}))->run({{"x", x}});
+    ASSERT_TRUE(want.ok() && got.ok()) << mode;
+    expect_same_bytes((*want)[0], (*got)[0], mode);
+  }
+}
+
 // A lookup between NHWC convolutions stays NHWC: only the graph's own input and output are
 // transposed (a lookup the layout pass did not know cost two transposes each).
 TEST(IntegerPath, LookupsKeepTheNhwcLayout) {
