@@ -459,7 +459,8 @@ class Converter {
 
   // Slice of channels only (opset 10+: starts, ends, axes, steps as constant inputs).
   bool try_slice(Node& n) {
-    if (n.inputs.size() < 4 || !has_nhwc(n.inputs[0]) || !is_float4d(n.inputs[0])) return false;
+    // Any element type: Slice moves values (int8 models slice their channels as bytes).
+    if (n.inputs.size() < 4 || !has_nhwc(n.inputs[0]) || rank(n.inputs[0]) != 4) return false;
     const Tensor* axes = find_initializer(g_, n.inputs[3]);
     if (!axes || axes->numel() != 1) return false;
     int64_t axis = axes->as_int64(0);

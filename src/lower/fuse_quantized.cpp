@@ -240,7 +240,7 @@ class Fuser {
       auto x = dequant_of(g_, p_, n.inputs[0]);
       auto readers = p_.readers.find(n.inputs[0]);
       if (!x || !per_tensor_activation(*x) || p_.graph_outputs.count(n.inputs[0]) ||
-          readers == p_.readers.end() || readers->second.size() != 1)
+          readers == p_.readers.end())
         continue;
       const Node* dq = p_.by_output.at(n.inputs[0]);
       auto at =
@@ -252,10 +252,17 @@ class Fuser {
       n.outputs[0] = integers;
       moved_dq.inputs[0] = integers;
       moved_dq.outputs[0] = y;
-      // The DQ goes right after the node (which stays where it is, after its other inputs).
-      // It came before the node, so erasing it first moves the node to i - 1.
-      g_.nodes.erase(at);
-      g_.nodes.insert(g_.nodes.begin() + static_cast<std::ptrdiff_t>(i), std::move(moved_dq));
+      if (readers->second.size() == 1) {
+        // The DQ goes right after the node (which stays where it is, after its other
+        // inputs). It came before the node, so erasing it first moves the node to i - 1.
+        g_.nodes.erase(at);
+        g_.nodes.insert(g_.nodes.begin() + static_cast<std::ptrdiff_t>(i), std::move(moved_dq));
+      } else {
+        // Other nodes read the DQ too (ShuffleNet's two channel-halving Slices): they keep
+        // it, and a copy follows this node.
+        moved_dq.name = names_.make(dq->name + "/after_" + n.op_type);
+        g_.nodes.insert(g_.nodes.begin() + static_cast<std::ptrdiff_t>(i + 1), std::move(moved_dq));
+      }
       moved = true;
       break;  // the index is stale
     }
@@ -527,7 +534,7 @@ Status fuse_quantized_ops(Graph& graph) {
 }
 
 bool moves_values_unchanged(const Node& node) {
-  static const std::set<std::string> kOps = {"MaxPool", "Flatten", "Reshape", "Transpose"};
+  static const std::set<std::string> kOps = {"MaxPool", "Flatten", "Reshape", "Transpose", "Slice"};
   if (!node.domain.empty()) return false;
   if (kOps.count(node.op_type)) return true;
   // Resize copies input values in nearest mode, except where tf_crop_and_resize writes its

@@ -61,16 +61,31 @@ bool is_activation_global_pool(const Graph& g, const Node& n) {
          is_float_value(g, n.inputs[0]);
 }
 
+// Concat of float activations: every input and the output get pairs, so that the Concat, and
+// what moves its values on (ShuffleNet's channel shuffle and split), runs on the integers.
+bool is_activation_concat(const Graph& g, const Node& n) {
+  if (!n.domain.empty() || n.op_type != "Concat" || n.inputs.empty() || n.outputs.size() != 1)
+    return false;
+  for (const auto& in : n.inputs)
+    if (in.empty() || g.initializers.count(in) || !is_float_value(g, in)) return false;
+  return true;
+}
+
 // Quantized nodes without weights: their activation inputs and their output get pairs.
 bool activations_only(const Node& n) {
-  return n.op_type == "Add" || n.op_type == "Mul" || n.op_type == "GlobalAveragePool";
+  return n.op_type == "Add" || n.op_type == "Mul" || n.op_type == "GlobalAveragePool" ||
+         n.op_type == "Concat";
 }
 
 // How many leading inputs of a quantized node are activations (the rest are weights).
-size_t activation_inputs(const Node& n) { return n.op_type == "Add" || n.op_type == "Mul" ? 2 : 1; }
+size_t activation_inputs(const Node& n) {
+  if (n.op_type == "Concat") return n.inputs.size();
+  return n.op_type == "Add" || n.op_type == "Mul" ? 2 : 1;
+}
 
 bool quantizable(const Graph& g, const Node& n) {
-  if (is_activation_add(g, n) || is_channel_scale_mul(g, n) || is_activation_global_pool(g, n))
+  if (is_activation_add(g, n) || is_channel_scale_mul(g, n) || is_activation_global_pool(g, n) ||
+      is_activation_concat(g, n))
     return true;
   if (!n.domain.empty() || n.inputs.size() < 2 || n.outputs.empty()) return false;
   if (g.initializers.count(n.inputs[0])) return false;  // the activation must vary

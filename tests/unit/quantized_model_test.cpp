@@ -194,6 +194,61 @@ TEST(QuantizedModel, ConcatOfQuantizedTensorsStaysInteger) { expect_integer_fire
 
 TEST(QuantizedModel, MaxPoolOfAConcatStaysInteger) { expect_integer_fire_module(true); }
 
+// ShuffleNet's unit: the channels split by two Slices, one half through a convolution, the
+// halves concatenated; then the next split. The quantizer gives the Concat's float input a
+// pair too, so the Slices and the Concat move integers (a lookup requantizes where the
+// parameters differ), and the lowered model keeps only the input's Q and the DQ into the
+// float convolution at the end.
+TEST(QuantizedModel, ChannelSplitAndConcatRunOnTheIntegers) {
+  ModelBuilder b(13);
+  b.input("x", DType::kFloat32, {1, 8, 6, 6});
+  b.init("w0", random_tensor(DType::kFloat32, {8, 8, 1, 1}, 51));
+  b.init("w1", random_tensor(DType::kFloat32, {4, 4, 1, 1}, 52));
+  b.init("w2", random_tensor(DType::kFloat32, {3, 4, 1, 1}, 53));
+  b.init("lo", Tensor::from_vector<int64_t>({0}, {1}));
+  b.init("mid", Tensor::from_vector<int64_t>({4}, {1}));
+  b.init("hi", Tensor::from_vector<int64_t>({8}, {1}));
+  b.init("axis", Tensor::from_vector<int64_t>({1}, {1}));
+  b.node("Conv", {"x", "w0"}, {"c0"});
+  b.node("Relu", {"c0"}, {"r0"});
+  b.node("Slice", {"r0", "lo", "mid", "axis"}, {"a"});
+  b.node("Slice", {"r0", "mid", "hi", "axis"}, {"bb"});
+  b.node("Conv", {"bb", "w1"}, {"c1"});
+  b.node("Relu", {"c1"}, {"r1"});
+  b.node("Concat", {"a", "r1"}, {"cat"}).attributes["axis"] = int64_t{1};
+  b.node("Slice", {"cat", "mid", "hi", "axis"}, {"half"});
+  b.node("Conv", {"half", "w2"}, {"y"});
+  b.output("y");
+  auto model = b.build();
+  ASSERT_TRUE(infer_types(model->graph, 13).ok());
+  QuantizeOptions o;
+  Dataset calib;
+  calib.samples = random_tensor(DType::kFloat32, {8, 8, 6, 6}, 54);
+  auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
+  ASSERT_TRUE(ranges.ok()) << ranges.error().message();
+  auto q = quantize_qdq(*model, *ranges, o);
+  ASSERT_TRUE(q.ok()) << q.error().message();
+  Model lowered = **q;
+  ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+  std::map<std::string, int> ops;
+  for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
+  EXPECT_EQ(ops["NhwcQLinearConv"], 2);
+  EXPECT_EQ(ops["Slice"], 3);
+  EXPECT_EQ(ops["Concat"], 1);
+  EXPECT_EQ(ops["QuantizeLinear"], 1);
+  EXPECT_EQ(ops["DequantizeLinear"], 1);
+  EXPECT_EQ(ops["Transpose"], 2);
+  for (const Node& n : lowered.graph.nodes)
+    if (n.op_type == "Slice" || n.op_type == "Concat") {
+      EXPECT_EQ(lowered.graph.value_types.at(n.outputs[0]).dtype, DType::kUInt8) << n.op_type;
+    }
+  const Tensor x = random_tensor(DType::kFloat32, {1, 8, 6, 6}, 55);
+  const Tensor want = run_one(*q, {{"x", x}}, false);
+  const Tensor got = run_one(*q, {{"x", x}}, true);
+  const Deviation d = deviation(want, got);
+  EXPECT_LT(d.worst, 0.03 * d.spread);
+}
+
 // A squeeze-and-excitation block after a HardSwish written as x * HardSigmoid(x) (the
 // opset-13 export of mobilenet_v3): the quantizer gives the channel-scaling Mul and the
 // GlobalAveragePool pairs (but not x * HardSigmoid(x), whose shapes are equal), and the
