@@ -7,50 +7,40 @@
 #include <limits>
 
 #include "kernels/fast_kernel.h"
+#include "kernels/qbinary.h"
 #include "kernels/simd.h"
 
 namespace ledge {
 namespace {
 
-struct QAddParams {
-  float sa, sb, sy;
-  int32_t za, zb, zy;
-};
-
 template <class Q>
 inline __attribute__((always_inline)) void qadd_impl(const Q* a, const Q* b, Q* y, size_t n,
-                                                     const QAddParams& p) {
+                                                     const QBinaryParams& p) {
   // Locals: y is a byte pointer that may alias anything, p included, which would keep the
   // compiler from vectorizing reads of p.
   const float sa = p.sa, sb = p.sb, sy = p.sy;
-  const int32_t za = p.za, zb = p.zb, zy = p.zy;
-  const float lo = static_cast<float>(std::numeric_limits<Q>::min() - zy);
-  const float hi = static_cast<float>(std::numeric_limits<Q>::max() - zy);
+  const int32_t za = p.za, zb = p.zb;
+  const QuantizeBounds<Q> bounds(p.zy);
   for (size_t i = 0; i < n; ++i) {
     const float sum = static_cast<float>(static_cast<int32_t>(a[i]) - za) * sa +
                       static_cast<float>(static_cast<int32_t>(b[i]) - zb) * sb;
-    // nearbyint rounds half to even in the default rounding mode, which ledge never changes.
-    float v = std::nearbyint(sum / sy);
-    v = v == v ? v : 0.f;
-    v = v < lo ? lo : v;
-    v = v > hi ? hi : v;
-    y[i] = static_cast<Q>(static_cast<int32_t>(v) + zy);
+    y[i] = quantize_value<Q>(sum, sy, bounds);
   }
 }
 
 // One vector build per instruction set (clang's target_clones takes no templates).
 LEDGE_SIMD_CLONES void qadd(const uint8_t* a, const uint8_t* b, uint8_t* y, size_t n,
-                            const QAddParams& p) {
+                            const QBinaryParams& p) {
   qadd_impl(a, b, y, n, p);
 }
 LEDGE_SIMD_CLONES void qadd(const int8_t* a, const int8_t* b, int8_t* y, size_t n,
-                            const QAddParams& p) {
+                            const QBinaryParams& p) {
   qadd_impl(a, b, y, n, p);
 }
 
 class QAddKernel : public PreparedKernel {
  public:
-  QAddKernel(DType t, QAddParams p) : t_(t), p_(p) {}
+  QAddKernel(DType t, QBinaryParams p) : t_(t), p_(p) {}
   Status run(const Tensor* const* in, Tensor* const* out) override {
     const size_t n = static_cast<size_t>(in[0]->numel());
     if (t_ == DType::kUInt8)
@@ -64,23 +54,15 @@ class QAddKernel : public PreparedKernel {
 
  private:
   DType t_;
-  QAddParams p_;
+  QBinaryParams p_;
 };
 
 Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
-  auto none = [] { return std::unique_ptr<PreparedKernel>(); };
-  for (size_t i : {1, 2, 4, 5, 6, 7})
-    if (!c.has_input(i) || !c.constant(i) || c.constant(i)->numel() != 1) return none();
+  const auto p = read_qbinary_params(c);
   const DType t = c.input_type(0).dtype;
-  if ((t != DType::kUInt8 && t != DType::kInt8) || c.input_shape(0) != c.input_shape(3))
-    return none();
-  auto f = [&](size_t i) { return c.constant(i)->data<float>()[0]; };
-  auto z = [&](size_t i) { return static_cast<int32_t>(c.constant(i)->as_int64(0)); };
-  if (c.constant(1)->dtype() != DType::kFloat32 || c.constant(4)->dtype() != DType::kFloat32 ||
-      c.constant(6)->dtype() != DType::kFloat32)
-    return none();
-  return std::unique_ptr<PreparedKernel>(
-      new QAddKernel(t, QAddParams{f(1), f(4), f(6), z(2), z(5), z(7)}));
+  if (!p || (t != DType::kUInt8 && t != DType::kInt8) || c.input_shape(0) != c.input_shape(3))
+    return std::unique_ptr<PreparedKernel>();
+  return std::unique_ptr<PreparedKernel>(new QAddKernel(t, *p));
 }
 
 }  // namespace

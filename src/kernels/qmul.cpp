@@ -8,43 +8,33 @@
 #include <limits>
 
 #include "kernels/fast_kernel.h"
+#include "kernels/qbinary.h"
 #include "kernels/simd.h"
 
 namespace ledge {
 namespace {
 
-struct QMulParams {
-  float sa, sb, sy;
-  int32_t za, zb, zy;
-};
-
-// y[i] = Q(DQ(a[i]) * DQ(b[i * b_step])): b_step 1 walks b with a, 0 holds one b value.
+// y[i] = Q(DQ(a[i]) * DQ(b[i])).
 template <class Q>
 inline __attribute__((always_inline)) void qmul_impl(const Q* a, const Q* b, Q* y, size_t n,
-                                                     const QMulParams& p) {
+                                                     const QBinaryParams& p) {
   // Locals: y is a byte pointer that may alias anything, p included.
   const float sa = p.sa, sb = p.sb, sy = p.sy;
-  const int32_t za = p.za, zb = p.zb, zy = p.zy;
-  const float lo = static_cast<float>(std::numeric_limits<Q>::min() - zy);
-  const float hi = static_cast<float>(std::numeric_limits<Q>::max() - zy);
+  const int32_t za = p.za, zb = p.zb;
+  const QuantizeBounds<Q> bounds(p.zy);
   for (size_t i = 0; i < n; ++i) {
     const float product = (static_cast<float>(static_cast<int32_t>(a[i]) - za) * sa) *
                           (static_cast<float>(static_cast<int32_t>(b[i]) - zb) * sb);
-    // nearbyint rounds half to even in the default rounding mode, which ledge never changes.
-    float v = std::nearbyint(product / sy);
-    v = v == v ? v : 0.f;
-    v = v < lo ? lo : v;
-    v = v > hi ? hi : v;
-    y[i] = static_cast<Q>(static_cast<int32_t>(v) + zy);
+    y[i] = quantize_value<Q>(product, sy, bounds);
   }
 }
 
 LEDGE_SIMD_CLONES void qmul(const uint8_t* a, const uint8_t* b, uint8_t* y, size_t n,
-                            const QMulParams& p) {
+                            const QBinaryParams& p) {
   qmul_impl(a, b, y, n, p);
 }
 LEDGE_SIMD_CLONES void qmul(const int8_t* a, const int8_t* b, int8_t* y, size_t n,
-                            const QMulParams& p) {
+                            const QBinaryParams& p) {
   qmul_impl(a, b, y, n, p);
 }
 
@@ -52,7 +42,7 @@ class QMulKernel : public PreparedKernel {
  public:
   // rows x channels elements of the larger operand; `per_channel`: the other holds one row
   // per image (images of rows / images pixels).
-  QMulKernel(DType t, QMulParams p, bool b_large, size_t images, size_t rows, size_t channels,
+  QMulKernel(DType t, QBinaryParams p, bool b_large, size_t images, size_t rows, size_t channels,
              bool per_channel)
       : t_(t),
         p_(p),
@@ -83,7 +73,7 @@ class QMulKernel : public PreparedKernel {
     // The large operand goes first: the loop walks it, and the per-channel row repeats.
     const Q* large = b_large_ ? b : a;
     const Q* small = b_large_ ? a : b;
-    const QMulParams p = b_large_ ? QMulParams{p_.sb, p_.sa, p_.sy, p_.zb, p_.za, p_.zy} : p_;
+    const QBinaryParams p = b_large_ ? QBinaryParams{p_.sb, p_.sa, p_.sy, p_.zb, p_.za, p_.zy} : p_;
     const size_t per_image = rows_ / images_;
     for (size_t r = 0; r < rows_; ++r)
       qmul(large + r * channels_, small + (r / per_image) * channels_, y + r * channels_, channels_,
@@ -91,7 +81,7 @@ class QMulKernel : public PreparedKernel {
   }
 
   DType t_;
-  QMulParams p_;
+  QBinaryParams p_;
   bool b_large_;
   size_t images_, rows_, channels_;
   bool per_channel_;
@@ -108,16 +98,10 @@ bool is_channel_row(const Shape& small, const Shape& large) {
 
 Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
   auto none = [] { return std::unique_ptr<PreparedKernel>(); };
-  for (size_t i : {1, 2, 4, 5, 6, 7})
-    if (!c.has_input(i) || !c.constant(i) || c.constant(i)->numel() != 1) return none();
+  const auto params = read_qbinary_params(c);
   const DType t = c.input_type(0).dtype;
-  if (t != DType::kUInt8 && t != DType::kInt8) return none();
-  if (c.constant(1)->dtype() != DType::kFloat32 || c.constant(4)->dtype() != DType::kFloat32 ||
-      c.constant(6)->dtype() != DType::kFloat32)
-    return none();
-  auto f = [&](size_t i) { return c.constant(i)->data<float>()[0]; };
-  auto z = [&](size_t i) { return static_cast<int32_t>(c.constant(i)->as_int64(0)); };
-  const QMulParams p{f(1), f(4), f(6), z(2), z(5), z(7)};
+  if (!params || (t != DType::kUInt8 && t != DType::kInt8)) return none();
+  const QBinaryParams& p = *params;
   const Shape& a = c.input_shape(0);
   const Shape& b = c.input_shape(3);
   if (a == b) {

@@ -370,31 +370,28 @@ class Fuser {
 
   // DQ(a) + DQ(b) → (Relu) → Q with a, b of one static shape and the output's type.
   void try_add(Node& n) {
-    if (n.inputs.size() != 2) return;
-    auto a = dequant_of(g_, p_, n.inputs[0]);
-    auto b = dequant_of(g_, p_, n.inputs[1]);
-    if (!a || !b || !per_tensor_activation(*a) || !per_tensor_activation(*b) ||
-        a->zero->dtype() != b->zero->dtype())
-      return;
-    const Shape* sa = static_shape(g_, n.inputs[0]);
-    const Shape* sb = static_shape(g_, n.inputs[1]);
-    if (!sa || !sb || *sa != *sb) return;
-    auto r = requant_after(g_, p_, n.outputs[0]);
-    if (!r) return;
-    const Tensor* yz = find_initializer(g_, r->quantize->inputs[2]);
-    if (yz->dtype() != a->zero->dtype()) return;
-    Node q;
-    q.op_type = "QAdd";
-    q.domain = kLoweredDomain;
-    q.inputs = {a->data,       a->scale_name, a->zero_name,           b->data,
-                b->scale_name, b->zero_name,  r->quantize->inputs[1], r->quantize->inputs[2]};
-    replace(n, *r, std::move(q));
+    try_binary(n, "QAdd", [](const Shape& a, const Shape& b) { return a == b; });
   }
 
   // DQ(a) * DQ(b) → (Relu) → Q with a, b of one static shape, or one of them a value per
   // image and channel ([N, C, 1, 1]) scaling the other ([N, C, H, W]): a squeeze-and-
   // excitation block.
   void try_mul(Node& n) {
+    try_binary(n, "QMul", [](const Shape& a, const Shape& b) {
+      return a == b || channel_scale(a, b) || channel_scale(b, a);
+    });
+  }
+
+  // [N, C, 1, 1] against [N, C, H, W].
+  static bool channel_scale(const Shape& small, const Shape& large) {
+    return small.size() == 4 && large.size() == 4 && small[0] == large[0] && small[1] == large[1] &&
+           small[2] == 1 && small[3] == 1;
+  }
+
+  // DQ(a) op DQ(b) → (Relu) → Q, per-tensor parameters of one 8-bit type, static shapes that
+  // `shapes_fit`: the ledge operator `op` (inputs a, its scale and zero point, b, its, y's).
+  template <class ShapesFit>
+  void try_binary(Node& n, const char* op, ShapesFit shapes_fit) {
     if (n.inputs.size() != 2) return;
     auto a = dequant_of(g_, p_, n.inputs[0]);
     auto b = dequant_of(g_, p_, n.inputs[1]);
@@ -403,13 +400,13 @@ class Fuser {
       return;
     const Shape* sa = static_shape(g_, n.inputs[0]);
     const Shape* sb = static_shape(g_, n.inputs[1]);
-    if (!sa || !sb || (*sa != *sb && !channel_scale(*sa, *sb) && !channel_scale(*sb, *sa))) return;
+    if (!sa || !sb || !shapes_fit(*sa, *sb)) return;
     auto r = requant_after(g_, p_, n.outputs[0]);
     if (!r) return;
     const Tensor* yz = find_initializer(g_, r->quantize->inputs[2]);
     if (yz->dtype() != a->zero->dtype()) return;
     Node q;
-    q.op_type = "QMul";
+    q.op_type = op;
     q.domain = kLoweredDomain;
     q.inputs = {a->data,       a->scale_name, a->zero_name,           b->data,
                 b->scale_name, b->zero_name,  r->quantize->inputs[1], r->quantize->inputs[2]};
@@ -432,12 +429,6 @@ class Fuser {
     q.inputs = {x->data, x->scale_name, x->zero_name, r->quantize->inputs[1],
                 r->quantize->inputs[2]};
     replace(n, *r, std::move(q));
-  }
-
-  // [N, C, 1, 1] against [N, C, H, W].
-  static bool channel_scale(const Shape& small, const Shape& large) {
-    return small.size() == 4 && large.size() == 4 && small[0] == large[0] && small[1] == large[1] &&
-           small[2] == 1 && small[3] == 1;
   }
 
   void try_conv(Node& n) {

@@ -16,17 +16,7 @@ using namespace quant;
 enum Input : size_t { kA, kAScale, kAZero, kB, kBScale, kBZero, kYScale, kYZero };
 
 Status infer(InferContext& c) {
-  static const char* const kNames[] = {"a",       "a_scale",      "a_zero_point", "b",
-                                       "b_scale", "b_zero_point", "y_scale",      "y_zero_point"};
-  for (size_t i = 0; i < 8; ++i) LEDGE_TRY(require_input(c, i, kNames[i]));
-  for (size_t i : {kA, kAZero, kB, kBZero, kYZero})
-    LEDGE_TRY(check_type(c, i, kNames[i], {DType::kInt8, DType::kUInt8}));
-  for (size_t i : {kAScale, kBScale, kYScale})
-    LEDGE_TRY(check_type(c, i, kNames[i], {DType::kFloat32}));
-  for (size_t i : {kAScale, kAZero, kBScale, kBZero, kYScale, kYZero})
-    LEDGE_TRY(check_scalar(c, i, kNames[i]));
-  LEDGE_TRY(check_same_type(c, kA, kB, "b"));
-  LEDGE_TRY(check_same_type(c, kA, kYZero, "y_zero_point"));
+  LEDGE_TRY(infer_qbinary_inputs(c));
   if (c.input_type(kA).shape && c.input_type(kB).shape &&
       *c.input_type(kA).shape != *c.input_type(kB).shape)
     return c.fail("a and b must have the same shape (no broadcasting)");

@@ -493,6 +493,18 @@ Status infer_qlinear_inputs(InferContext& c, bool float_output) {
   return Status();
 }
 
+Status infer_qbinary_inputs(InferContext& c) {
+  static const char* const kNames[] = {"a",       "a_scale",      "a_zero_point", "b",
+                                       "b_scale", "b_zero_point", "y_scale",      "y_zero_point"};
+  for (size_t i = 0; i < 8; ++i) LEDGE_TRY(require_input(c, i, kNames[i]));
+  for (size_t i : {0, 2, 3, 5, 7})
+    LEDGE_TRY(check_type(c, i, kNames[i], {DType::kInt8, DType::kUInt8}));
+  for (size_t i : {1, 4, 6}) LEDGE_TRY(check_type(c, i, kNames[i], {DType::kFloat32}));
+  for (size_t i : {1, 2, 4, 5, 6, 7}) LEDGE_TRY(check_scalar(c, i, kNames[i]));
+  LEDGE_TRY(check_same_type(c, 0, 3, "b"));
+  return check_same_type(c, 0, 7, "y_zero_point");
+}
+
 Expected<Shape> qlinear_weight_shape(const NodeContext& c, const TensorType& w, size_t rank) {
   if (!c.has_attr(kPackedWeightShapeAttr)) {
     if (!w.shape || w.shape->size() != rank)

@@ -265,6 +265,11 @@ enum QLinearInput : size_t {
 // float32 value of the accumulator, float(acc) * x_scale * w_scale (a dequantized output).
 Status infer_qlinear_inputs(InferContext& c, bool float_output = false);
 
+// The input checks of ledge.QAdd and ledge.QMul: a, a_scale, a_zero_point, b, b_scale,
+// b_zero_point, y_scale, y_zero_point, all present; per-tensor parameters; a, b and y of one
+// 8-bit type. (Shapes are the operator's business.)
+Status infer_qbinary_inputs(InferContext& c);
+
 // w's shape as the operator defines it (OHWI, or [N, K]), `rank` dimensions. A lowered node
 // whose w an artifact stores pre-packed for the integer kernels (src/ops/qgemm_weight_layout.h)
 // names that shape in its packed_weight_shape attribute; w is then int8

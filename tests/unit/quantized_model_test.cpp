@@ -194,6 +194,29 @@ TEST(QuantizedModel, ConcatOfQuantizedTensorsStaysInteger) { expect_integer_fire
 
 TEST(QuantizedModel, MaxPoolOfAConcatStaysInteger) { expect_integer_fire_module(true); }
 
+// `model` calibrated on `samples` (default options) and quantized to QDQ.
+std::shared_ptr<Model> quantize_on(const std::shared_ptr<Model>& model, Tensor samples) {
+  EXPECT_TRUE(infer_types(model->graph, 13).ok());
+  QuantizeOptions o;
+  Dataset calib;
+  calib.samples = std::move(samples);
+  auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
+  EXPECT_TRUE(ranges.ok()) << ranges.error().message();
+  if (!ranges.ok()) return nullptr;
+  auto q = quantize_qdq(*model, *ranges, o);
+  EXPECT_TRUE(q.ok()) << q.error().message();
+  return q.ok() ? *q : nullptr;
+}
+
+// The operators of `q` after prepare_for_cpu, with counts.
+std::map<std::string, int> lowered_ops(const Model& q) {
+  Model lowered = q;
+  EXPECT_TRUE(prepare_for_cpu(lowered).ok());
+  std::map<std::string, int> ops;
+  for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
+  return ops;
+}
+
 // ShuffleNet's unit: the channels split by two Slices, one half through a convolution, the
 // halves concatenated; then the next split. The quantizer gives the Concat's float input a
 // pair too, so the Slices and the Concat move integers (a lookup requantizes where the
@@ -220,31 +243,24 @@ TEST(QuantizedModel, ChannelSplitAndConcatRunOnTheIntegers) {
   b.node("Conv", {"half", "w2"}, {"y"});
   b.output("y");
   auto model = b.build();
-  ASSERT_TRUE(infer_types(model->graph, 13).ok());
-  QuantizeOptions o;
-  Dataset calib;
-  calib.samples = random_tensor(DType::kFloat32, {8, 8, 6, 6}, 54);
-  auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
-  ASSERT_TRUE(ranges.ok()) << ranges.error().message();
-  auto q = quantize_qdq(*model, *ranges, o);
-  ASSERT_TRUE(q.ok()) << q.error().message();
-  Model lowered = **q;
-  ASSERT_TRUE(prepare_for_cpu(lowered).ok());
-  std::map<std::string, int> ops;
-  for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
+  auto q = quantize_on(model, random_tensor(DType::kFloat32, {8, 8, 6, 6}, 54));
+  ASSERT_TRUE(q);
+  auto ops = lowered_ops(*q);
   EXPECT_EQ(ops["NhwcQLinearConv"], 2);
   EXPECT_EQ(ops["Slice"], 3);
   EXPECT_EQ(ops["Concat"], 1);
   EXPECT_EQ(ops["QuantizeLinear"], 1);
   EXPECT_EQ(ops["DequantizeLinear"], 1);
   EXPECT_EQ(ops["Transpose"], 2);
+  Model lowered = *q;
+  ASSERT_TRUE(prepare_for_cpu(lowered).ok());
   for (const Node& n : lowered.graph.nodes)
     if (n.op_type == "Slice" || n.op_type == "Concat") {
       EXPECT_EQ(lowered.graph.value_types.at(n.outputs[0]).dtype, DType::kUInt8) << n.op_type;
     }
   const Tensor x = random_tensor(DType::kFloat32, {1, 8, 6, 6}, 55);
-  const Tensor want = run_one(*q, {{"x", x}}, false);
-  const Tensor got = run_one(*q, {{"x", x}}, true);
+  const Tensor want = run_one(q, {{"x", x}}, false);
+  const Tensor got = run_one(q, {{"x", x}}, true);
   const Deviation d = deviation(want, got);
   EXPECT_LT(d.worst, 0.03 * d.spread);
 }
@@ -278,21 +294,12 @@ TEST(QuantizedModel, SqueezeAndExcitationRunsOnTheIntegers) {
   b.output("y");
   auto model = b.build();
   ASSERT_TRUE(infer_types(model->graph, 13).ok());
-  QuantizeOptions o;
-  const auto names = tensors_to_calibrate(*model, o);
+  const auto names = tensors_to_calibrate(*model, QuantizeOptions{});
   EXPECT_TRUE(names.count("hs") && names.count("s") && names.count("g") && names.count("m"));
   EXPECT_FALSE(names.count("h"));  // inside x * HardSigmoid(x)
-  Dataset calib;
-  calib.samples = random_tensor(DType::kFloat32, {8, 8, 6, 6}, 45);
-  auto ranges = calibrate(model, calib, "x", names, {}, {});
-  ASSERT_TRUE(ranges.ok()) << ranges.error().message();
-  auto q = quantize_qdq(*model, *ranges, o);
-  ASSERT_TRUE(q.ok()) << q.error().message();
-
-  Model lowered = **q;
-  ASSERT_TRUE(prepare_for_cpu(lowered).ok());
-  std::map<std::string, int> ops;
-  for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
+  auto q = quantize_on(model, random_tensor(DType::kFloat32, {8, 8, 6, 6}, 45));
+  ASSERT_TRUE(q);
+  auto ops = lowered_ops(*q);
   EXPECT_EQ(ops["NhwcQLinearConv"], 3);
   EXPECT_EQ(ops["QLookup"], 2);
   EXPECT_EQ(ops["QGlobalAveragePool"], 1);
@@ -301,8 +308,8 @@ TEST(QuantizedModel, SqueezeAndExcitationRunsOnTheIntegers) {
   EXPECT_EQ(ops["DequantizeLinear"], 1);  // into the float convolution
   EXPECT_EQ(ops["Transpose"], 2);
   const Tensor x = random_tensor(DType::kFloat32, {1, 8, 6, 6}, 46);
-  const Tensor want = run_one(*q, {{"x", x}}, false);
-  const Tensor got = run_one(*q, {{"x", x}}, true);
+  const Tensor want = run_one(q, {{"x", x}}, false);
+  const Tensor got = run_one(q, {{"x", x}}, true);
   const Deviation d = deviation(want, got);
   EXPECT_LT(d.worst, 0.05 * d.spread);
 }
