@@ -6,10 +6,12 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "kernels/fast_kernel.h"
 #include "kernels/qbinary.h"
 #include "kernels/simd.h"
+#include "ops/quant_common.h"
 
 namespace ledge {
 namespace {
@@ -36,6 +38,33 @@ LEDGE_SIMD_CLONES void qmul(const uint8_t* a, const uint8_t* b, uint8_t* y, size
 LEDGE_SIMD_CLONES void qmul(const int8_t* a, const int8_t* b, int8_t* y, size_t n,
                             const QBinaryParams& p) {
   qmul_impl(a, b, y, n, p);
+}
+
+// The per-channel form: each pixel row of `large` times the image's row of scales, which
+// the caller dequantized already (float(b - zb) * sb, the reference's own value), so that one
+// call walks every row (rows of 16 to 96 channels made the call per row cost more than its
+// work).
+template <class Q>
+inline __attribute__((always_inline)) void qmul_rows_impl(const Q* large, const float* scales, Q* y,
+                                                          size_t rows, size_t channels, float sa,
+                                                          int32_t za, float sy, int32_t zy) {
+  const QuantizeBounds<Q> bounds(zy);
+  for (size_t r = 0; r < rows; ++r) {
+    const Q* in = large + r * channels;
+    Q* out = y + r * channels;
+    for (size_t c = 0; c < channels; ++c) {
+      const float product = (static_cast<float>(static_cast<int32_t>(in[c]) - za) * sa) * scales[c];
+      out[c] = quantize_value<Q>(product, sy, bounds);
+    }
+  }
+}
+LEDGE_SIMD_CLONES void qmul_rows(const uint8_t* large, const float* scales, uint8_t* y, size_t rows,
+                                 size_t channels, float sa, int32_t za, float sy, int32_t zy) {
+  qmul_rows_impl(large, scales, y, rows, channels, sa, za, sy, zy);
+}
+LEDGE_SIMD_CLONES void qmul_rows(const int8_t* large, const float* scales, int8_t* y, size_t rows,
+                                 size_t channels, float sa, int32_t za, float sy, int32_t zy) {
+  qmul_rows_impl(large, scales, y, rows, channels, sa, za, sy, zy);
 }
 
 class QMulKernel : public PreparedKernel {
@@ -70,14 +99,20 @@ class QMulKernel : public PreparedKernel {
       qmul(a, b, y, rows_ * channels_, p_);
       return;
     }
-    // The large operand goes first: the loop walks it, and the per-channel row repeats.
+    // The large operand goes first (float multiplication commutes): the loop walks it, and
+    // the image's row of dequantized scales repeats.
     const Q* large = b_large_ ? b : a;
     const Q* small = b_large_ ? a : b;
-    const QBinaryParams p = b_large_ ? QBinaryParams{p_.sb, p_.sa, p_.sy, p_.zb, p_.za, p_.zy} : p_;
+    const float s_large = b_large_ ? p_.sb : p_.sa, s_small = b_large_ ? p_.sa : p_.sb;
+    const int32_t z_large = b_large_ ? p_.zb : p_.za, z_small = b_large_ ? p_.za : p_.zb;
     const size_t per_image = rows_ / images_;
-    for (size_t r = 0; r < rows_; ++r)
-      qmul(large + r * channels_, small + (r / per_image) * channels_, y + r * channels_, channels_,
-           p);
+    for (size_t n = 0; n < images_; ++n) {
+      for (size_t c = 0; c < channels_; ++c)
+        scales_[c] = quant::dequantize(small[n * channels_ + c], z_small, s_small);
+      const size_t first = n * per_image * channels_;
+      qmul_rows(large + first, scales_.data(), y + first, per_image, channels_, s_large, z_large,
+                p_.sy, p_.zy);
+    }
   }
 
   DType t_;
@@ -85,6 +120,7 @@ class QMulKernel : public PreparedKernel {
   bool b_large_;
   size_t images_, rows_, channels_;
   bool per_channel_;
+  std::vector<float> scales_ = std::vector<float>(channels_);  // one image's dequantized row
 };
 
 // [N, 1, ..., 1, C] against [N, d1, ..., C]: one value per image and channel.
