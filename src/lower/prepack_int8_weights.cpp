@@ -12,6 +12,7 @@
 
 #include "lower/lower.h"
 #include "lower/lower_util.h"
+#include "ops/lowered_common.h"
 #include "ops/qgemm_weight_layout.h"
 #include "ops/quant_common.h"
 
@@ -19,13 +20,13 @@ namespace ledge {
 namespace {
 
 bool is_integer_product(const Node& n) {
-  return n.domain == "ledge" && (n.op_type == "NhwcQLinearConv" || n.op_type == "QFullyConnected");
+  return n.domain == kLoweredDomain &&
+         (n.op_type == "NhwcQLinearConv" || n.op_type == "QFullyConnected");
 }
 
+// Input i of n when it is an initializer.
 const Tensor* initializer(const Graph& g, const Node& n, size_t i) {
-  if (i >= n.inputs.size() || n.inputs[i].empty()) return nullptr;
-  auto it = g.initializers.find(n.inputs[i]);
-  return it == g.initializers.end() ? nullptr : &it->second;
+  return i < n.inputs.size() ? find_initializer(g, n.inputs[i]) : nullptr;
 }
 
 bool all_zero(const Tensor& t) {
