@@ -141,6 +141,10 @@ BENCHMARK_CAPTURE(BM_FloatGemm, float_196x256x2304, GemmCase{196, 256, 2304});
 // the requantization is most of the work.
 BENCHMARK_CAPTURE(BM_QGemm, avx512vnni_12544x96x16, GemmCase{12544, 96, 16}, "avx512vnni");
 BENCHMARK_CAPTURE(BM_QGemm, avx512vnni_3136x144x24, GemmCase{3136, 144, 24}, "avx512vnni");
+// squeezenet1_1's first convolution (111x111 pixels, 3x3x3 windows to 64 channels): depth 27.
+BENCHMARK_CAPTURE(BM_QGemm, avx512vnni_12321x64x27, GemmCase{12321, 64, 27}, "avx512vnni");
+BENCHMARK_CAPTURE(BM_QGemm, avx512vnni_12321x64x28, GemmCase{12321, 64, 28}, "avx512vnni");
+BENCHMARK_CAPTURE(BM_QGemm, avx512vnni_12321x64x4, GemmCase{12321, 64, 4}, "avx512vnni");
 
 }  // namespace
 }  // namespace ledge

@@ -107,6 +107,28 @@ bool is_pointwise(const Window2d& win) {
          win.pad_left == 0 && win.pad_bottom == 0 && win.pad_right == 0;
 }
 
+// memcpy for the short runs of im2col: runs of at most 16 bytes (a first layer's KW·C, 9 for
+// 3x3 windows over 3 channels) as two overlapping fixed-size copies, not a library call.
+inline void copy_run(uint8_t* dst, const uint8_t* src, size_t n) {
+  if (n > 16) {
+    std::memcpy(dst, src, n);
+  } else if (n >= 8) {
+    uint64_t head, tail;
+    std::memcpy(&head, src, 8);
+    std::memcpy(&tail, src + n - 8, 8);
+    std::memcpy(dst, &head, 8);
+    std::memcpy(dst + n - 8, &tail, 8);
+  } else if (n >= 4) {
+    uint32_t head, tail;
+    std::memcpy(&head, src, 4);
+    std::memcpy(&tail, src + n - 4, 4);
+    std::memcpy(dst, &head, 4);
+    std::memcpy(dst + n - 4, &tail, 4);
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
 class QGemmConv : public PreparedKernel {
  public:
   QGemmConv(const Shape& x, const Shape& y, const Window2d& win, Params p, QGemmWeights w,
@@ -143,7 +165,8 @@ class QGemmConv : public PreparedKernel {
     if (!workspace_) return internal_error("convolution run without its workspace");
     for (first_ = 0; first_ < rows_; first_ += block_) {
       const int64_t rows = std::min(block_, rows_ - first_);
-      pthreadpool_parallelize_1d(pool_, im2col_task, this, static_cast<size_t>(rows), 0);
+      pthreadpool_parallelize_1d_tile_1d(pool_, im2col_rows, this, static_cast<size_t>(rows),
+                                         kIm2colTile, 0);
       qgemm_parallel(pool_, static_cast<size_t>(rows), workspace_, k, weights_, r_, y + first_ * o_,
                      o);
     }
@@ -155,32 +178,45 @@ class QGemmConv : public PreparedKernel {
   void set_workspace(uint8_t* base) override { workspace_ = base; }
 
  private:
-  // Row r of the block: output pixel first_ + r's receptive field; the padding holds the
-  // input's zero point, which the product maps to 0.
-  static void im2col_task(void* self, size_t r) {
+  // Rows [start, start + count) of the block, in tiles: the pixel's coordinates advance by
+  // one, not by three divisions a row (a first layer has 12k rows of 27 bytes).
+  static constexpr size_t kIm2colTile = 64;
+  static void im2col_rows(void* self, size_t start, size_t count) {
     auto* k = static_cast<QGemmConv*>(self);
-    const int64_t p = k->first_ + static_cast<int64_t>(r);
-    const int64_t n = p / (k->oh_ * k->ow_), oy = p / k->ow_ % k->oh_, ox = p % k->ow_;
-    const Window2d& win = k->win_;
-    uint8_t* dst = k->workspace_ + static_cast<int64_t>(r) * k->k_;
-    const auto run = static_cast<size_t>(k->c_);
-    const int64_t ix0 = ox * win.sw - win.pad_left;
+    const int64_t p = k->first_ + static_cast<int64_t>(start);
+    int64_t n = p / (k->oh_ * k->ow_), oy = p / k->ow_ % k->oh_, ox = p % k->ow_;
+    uint8_t* dst = k->workspace_ + static_cast<int64_t>(start) * k->k_;
+    for (size_t r = 0; r < count; ++r, dst += k->k_) {
+      k->im2col_row(n, oy, ox, dst);
+      if (++ox < k->ow_) continue;
+      ox = 0;
+      if (++oy < k->oh_) continue;
+      oy = 0;
+      ++n;
+    }
+  }
+
+  // The receptive field of output pixel (n, oy, ox); the padding holds the input's zero
+  // point, which the product maps to 0.
+  void im2col_row(int64_t n, int64_t oy, int64_t ox, uint8_t* dst) const {
+    const auto run = static_cast<size_t>(c_);
+    const int64_t ix0 = ox * win_.sw - win_.pad_left;
     // Undilated windows wholly inside a row: KW·C contiguous bytes, one copy (few input
     // channels, as in a first layer, would otherwise mean many tiny copies).
-    const bool row_inside = win.dw == 1 && ix0 >= 0 && ix0 + win.kw <= k->w_;
-    for (int64_t ky = 0; ky < win.kh; ++ky) {
-      const int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
-      if (row_inside && iy >= 0 && iy < k->h_) {
-        std::memcpy(dst, k->x_ + ((n * k->h_ + iy) * k->w_ + ix0) * k->c_, run * win.kw);
-        dst += win.kw * k->c_;
+    const bool row_inside = win_.dw == 1 && ix0 >= 0 && ix0 + win_.kw <= w_;
+    for (int64_t ky = 0; ky < win_.kh; ++ky) {
+      const int64_t iy = oy * win_.sh - win_.pad_top + ky * win_.dh;
+      if (row_inside && iy >= 0 && iy < h_) {
+        copy_run(dst, x_ + ((n * h_ + iy) * w_ + ix0) * c_, run * win_.kw);
+        dst += win_.kw * c_;
         continue;
       }
-      for (int64_t kx = 0; kx < win.kw; ++kx, dst += k->c_) {
-        const int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
-        if (iy < 0 || iy >= k->h_ || ix < 0 || ix >= k->w_)
-          std::memset(dst, k->p_.x_zero, run);
+      for (int64_t kx = 0; kx < win_.kw; ++kx, dst += c_) {
+        const int64_t ix = ix0 + kx * win_.dw;
+        if (iy < 0 || iy >= h_ || ix < 0 || ix >= w_)
+          std::memset(dst, p_.x_zero, run);
         else
-          std::memcpy(dst, k->x_ + ((n * k->h_ + iy) * k->w_ + ix) * k->c_, run);
+          copy_run(dst, x_ + ((n * h_ + iy) * w_ + ix) * c_, run);
       }
     }
   }

@@ -200,6 +200,11 @@ TEST(IntegerPath, FastQConvMatchesTheReference) {
                             {1, 32, 10, 10, 32, 3, 1, 1, 1, 32},
                             {2, 20, 9, 8, 20, 5, 2, 1, 2, 20},
                             {1, 7, 6, 6, 7, 3, 1, 1, 0, 7},
+                            // im2col in tiles of 64 rows that cross output rows and images,
+                            // windows of 9 and 21 bytes (a first layer's 3x3 and 7x7 over 3
+                            // channels).
+                            {2, 3, 23, 21, 24, 3, 2, 1, 0, 1},
+                            {2, 3, 19, 17, 40, 7, 1, 1, 3, 1},
                             // Depthwise: 64-channel blocks with tails, 1 to 25 taps (four-tap
                             // groups and their padding), images smaller than the kernel.
                             {1, 33, 7, 5, 33, 3, 1, 1, 1, 33},
