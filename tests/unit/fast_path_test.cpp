@@ -309,6 +309,24 @@ TEST(FastPath, PoolingAndElementwiseAroundConvolution) {
   }
 }
 
+// Concat's fast kernel copies blocks in 64-byte steps plus a remainder, or whole: blocks of
+// 4 to 1,600 bytes on the last axis (NHWC channels), and one axis further out.
+TEST(FastPath, ConcatOfShortAndLongBlocks) {
+  for (const int64_t axis : {3, 1}) {
+    Builder b;
+    b.input("a", {2, 3, 5, 1});
+    b.input("c", {2, 3, 5, 16});
+    b.input("d", {2, 3, 5, 17});
+    b.input("e", {2, 3, 5, 400});
+    const std::vector<std::string> in = axis == 3
+                                            ? std::vector<std::string>{"a", "c", "d", "e", "a"}
+                                            : std::vector<std::string>{"e", "e"};
+    b.node("Concat", in, {"cat"}).attributes["axis"] = axis;
+    b.output("cat");
+    expect_fast_matches_reference(b, 0.0);
+  }
+}
+
 TEST(FastPath, TwoThreadsGiveTheSameResults) {
   Builder b;
   b.input("x", {1, 16, 32, 32});
