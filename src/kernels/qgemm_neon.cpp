@@ -33,8 +33,24 @@ inline int8x16_t load16(const uint8_t* row, size_t p, size_t k) {
   if (p + 16 <= k) {
     v = vld1q_u8(row + p);
   } else {
+    // 8, 4, 2 and 1 bytes as the remainder has them: fixed-size copies, where a memcpy of
+    // a run-time length is a library call (on a depth of 27, as many as the tile's loads).
     uint8_t tail[16] = {};
-    std::memcpy(tail, row + p, k - p);
+    const size_t n = k - p;
+    size_t i = 0;
+    if (n & 8) {
+      std::memcpy(tail + i, row + p + i, 8);
+      i += 8;
+    }
+    if (n & 4) {
+      std::memcpy(tail + i, row + p + i, 4);
+      i += 4;
+    }
+    if (n & 2) {
+      std::memcpy(tail + i, row + p + i, 2);
+      i += 2;
+    }
+    if (n & 1) tail[i] = row[p + i];
     v = vld1q_u8(tail);
     // The zero bytes past k must stay 0 - 128 = -128 times W = 0: any value works, W is 0.
   }

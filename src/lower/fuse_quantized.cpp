@@ -38,22 +38,6 @@ namespace ledge {
 
 namespace {
 
-struct Producers {
-  std::map<std::string, const Node*> by_output;
-  std::map<std::string, std::vector<const Node*>> readers;
-  std::set<std::string> graph_outputs;
-};
-
-Producers index_graph(const Graph& g) {
-  Producers p;
-  for (const Node& n : g.nodes) {
-    for (const auto& o : n.outputs) p.by_output[o] = &n;
-    for (const auto& r : node_reads(n)) p.readers[r].push_back(&n);
-  }
-  for (const auto& o : g.outputs) p.graph_outputs.insert(o.name);
-  return p;
-}
-
 // A DequantizeLinear node's parameters, all constant.
 struct Dequant {
   std::string data;  // the quantized value
@@ -64,10 +48,9 @@ struct Dequant {
   int64_t axis = 1;
 };
 
-std::optional<Dequant> dequant_of(const Graph& g, const Producers& p, const std::string& v) {
-  auto it = p.by_output.find(v);
-  if (it == p.by_output.end()) return std::nullopt;
-  const Node* n = it->second;
+std::optional<Dequant> dequant_of(const Graph& g, const GraphIndex& p, const std::string& v) {
+  const Node* n = p.producer_of(v);
+  if (!n) return std::nullopt;
   if (!n->domain.empty() || n->op_type != "DequantizeLinear" || n->inputs.size() < 2) return {};
   Dequant d;
   d.data = n->inputs[0];
@@ -123,17 +106,12 @@ std::optional<std::pair<float, float>> activation_bounds(const Graph& g, const N
   return std::pair{lo, hi};
 }
 
-std::optional<Requant> requant_after(const Graph& g, const Producers& p, const std::string& y) {
-  auto sole_reader = [&](const std::string& v) -> const Node* {
-    auto it = p.readers.find(v);
-    if (p.graph_outputs.count(v) || it == p.readers.end() || it->second.size() != 1) return nullptr;
-    return it->second[0];
-  };
+std::optional<Requant> requant_after(const Graph& g, const GraphIndex& p, const std::string& y) {
   Requant r;
-  const Node* next = sole_reader(y);
+  const Node* next = p.sole_reader(y);
   if (next && next->domain.empty() && (next->op_type == "Relu" || next->op_type == "Clip")) {
     r.activation = next;
-    next = sole_reader(next->outputs[0]);
+    next = p.sole_reader(next->outputs[0]);
   }
   if (!next || !next->domain.empty() || next->op_type != "QuantizeLinear" ||
       next->inputs.size() < 3)
@@ -242,7 +220,7 @@ class Fuser {
       if (!x || !per_tensor_activation(*x) || p_.graph_outputs.count(n.inputs[0]) ||
           readers == p_.readers.end())
         continue;
-      const Node* dq = p_.by_output.at(n.inputs[0]);
+      const Node* dq = p_.producer.at(n.inputs[0]);
       auto at =
           std::find_if(g_.nodes.begin(), g_.nodes.end(), [&](const Node& m) { return &m == dq; });
       Node moved_dq = *at;
@@ -287,10 +265,10 @@ class Fuser {
             (!parts.empty() && !same_parameters(*parts[0].scale, *parts[0].zero, *d)))
           break;
         parts.push_back(*d);
-        dqs.insert(p_.by_output.at(in));
+        dqs.insert(p_.producer.at(in));
       }
       if (parts.size() != n.inputs.size() || dqs.size() != parts.size()) continue;
-      Node dq = *p_.by_output.at(n.inputs[0]);
+      Node dq = *p_.producer.at(n.inputs[0]);
       const std::string y = n.outputs[0];
       const std::string integers = integer_value(y, parts[0].zero->dtype());
       for (size_t i = 0; i < parts.size(); ++i) n.inputs[i] = parts[i].data;
@@ -512,7 +490,7 @@ class Fuser {
 
   Graph& g_;
   NameMaker names_;
-  Producers p_;
+  GraphIndex p_;
   std::set<const Node*> removed_;
   std::string zero_;
 };

@@ -118,14 +118,8 @@ std::optional<Tensor> compute_table(const Graph& g, const Island& island, const 
 
 class LookupFuser {
  public:
-  explicit LookupFuser(Graph& g) : g_(g), names_(g) {
-    for (size_t i = 0; i < g.nodes.size(); ++i) {
-      const Node& n = g.nodes[i];
-      order_[&n] = i;
-      for (const auto& o : n.outputs) producer_[o] = &n;
-      for (const auto& r : node_reads(n)) readers_[r].push_back(&n);
-    }
-    for (const auto& o : g.outputs) graph_outputs_.insert(o.name);
+  explicit LookupFuser(Graph& g) : g_(g), names_(g), index_(index_graph(g)) {
+    for (size_t i = 0; i < g.nodes.size(); ++i) order_[&g.nodes[i]] = i;
   }
 
   void run(int64_t opset) {
@@ -169,9 +163,8 @@ class LookupFuser {
     while (!pending.empty()) {
       const std::string v = pending.back();
       pending.pop_back();
-      auto it = producer_.find(v);
-      if (it == producer_.end()) return std::nullopt;  // a graph input or an initializer
-      const Node* n = it->second;
+      const Node* n = index_.producer_of(v);
+      if (!n) return std::nullopt;  // a graph input or an initializer
       if (is_node(n, "DequantizeLinear")) {
         if (!per_tensor(g_, *n) || (island.dequantize && island.dequantize != n))
           return std::nullopt;
@@ -194,8 +187,10 @@ class LookupFuser {
     if (!island.dequantize) return std::nullopt;
     // Nothing outside the island may read its values, and none may leave the graph.
     for (const Node* n : members) {
-      if (graph_outputs_.count(n->outputs[0])) return std::nullopt;
-      for (const Node* r : readers_[n->outputs[0]])
+      if (index_.graph_outputs.count(n->outputs[0])) return std::nullopt;
+      auto readers = index_.readers.find(n->outputs[0]);
+      if (readers == index_.readers.end()) continue;
+      for (const Node* r : readers->second)
         if (r != &q && !members.count(r)) return std::nullopt;
     }
     // Same shape in as out: scalar constants of a higher rank would change the shape.
@@ -210,13 +205,13 @@ class LookupFuser {
 
   Graph& g_;
   NameMaker names_;
+  GraphIndex index_;
   std::map<const Node*, size_t> order_;
-  std::map<std::string, const Node*> producer_;
-  std::map<std::string, std::vector<const Node*>> readers_;
-  std::set<std::string> graph_outputs_;
 };
 
-bool same_parameters(const Graph& g, const Node& dq, const Node& q) {
+// Whether a DequantizeLinear and a QuantizeLinear (both per_tensor) use one scale and zero
+// point.
+bool same_quantization(const Graph& g, const Node& dq, const Node& q) {
   auto param = [&](const Node& n, size_t i) -> const Tensor* {
     return i < n.inputs.size() && !n.inputs[i].empty() ? find_initializer(g, n.inputs[i]) : nullptr;
   };
@@ -232,14 +227,7 @@ bool same_parameters(const Graph& g, const Node& dq, const Node& q) {
 // and the Concat joins the integers. Exact: concatenation moves values without changing them,
 // so Q(Concat(DQ(a), DQ(b))) = Concat(Q(DQ(a)), Q(DQ(b))).
 void requantize_concats(Graph& g, int64_t opset) {
-  std::map<std::string, const Node*> producer;
-  std::map<std::string, std::vector<const Node*>> readers;
-  for (const Node& n : g.nodes) {
-    for (const auto& o : n.outputs) producer[o] = &n;
-    for (const auto& r : node_reads(n)) readers[r].push_back(&n);
-  }
-  std::set<std::string> graph_outputs;
-  for (const auto& o : g.outputs) graph_outputs.insert(o.name);
+  const GraphIndex index = index_graph(g);
   NameMaker names(g);
   struct Plan {
     std::vector<Node> lookups;
@@ -249,22 +237,20 @@ void requantize_concats(Graph& g, int64_t opset) {
   std::map<const Node*, Plan> plans;
   std::set<const Node*> dropped;  // the Q nodes
   for (const Node& n : g.nodes) {
-    if (!is_node(&n, "Concat") || n.outputs.size() != 1 || graph_outputs.count(n.outputs[0]))
-      continue;
-    const auto& r = readers[n.outputs[0]];
-    if (r.size() != 1 || !is_node(r[0], "QuantizeLinear") || !per_tensor(g, *r[0])) continue;
-    const Node& q = *r[0];
+    if (!is_node(&n, "Concat") || n.outputs.size() != 1) continue;
+    const Node* reader = index.sole_reader(n.outputs[0]);
+    if (!is_node(reader, "QuantizeLinear") || !per_tensor(g, *reader)) continue;
+    const Node& q = *reader;
     Plan plan;
     plan.q = &q;
     bool ok = !n.inputs.empty();
     for (const auto& in : n.inputs) {
-      auto it = producer.find(in);
-      const Node* dq = it == producer.end() ? nullptr : it->second;
+      const Node* dq = index.producer_of(in);
       if (in.empty() || !is_node(dq, "DequantizeLinear") || !per_tensor(g, *dq)) {
         ok = false;
         break;
       }
-      if (same_parameters(g, *dq, q)) {
+      if (same_quantization(g, *dq, q)) {
         plan.inputs.push_back(dq->inputs[0]);
         continue;
       }

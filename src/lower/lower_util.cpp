@@ -29,6 +29,27 @@ bool has_subgraphs(const Graph& graph) {
                      [](const Node& n) { return n.has_subgraph(); });
 }
 
+GraphIndex index_graph(const Graph& graph) {
+  GraphIndex index;
+  for (const Node& n : graph.nodes) {
+    for (const auto& o : n.outputs) index.producer[o] = &n;
+    for (const auto& r : node_reads(n)) index.readers[r].push_back(&n);
+  }
+  for (const auto& o : graph.outputs) index.graph_outputs.insert(o.name);
+  return index;
+}
+
+const Node* GraphIndex::producer_of(const std::string& value) const {
+  auto it = producer.find(value);
+  return it == producer.end() ? nullptr : it->second;
+}
+
+const Node* GraphIndex::sole_reader(const std::string& value) const {
+  auto it = readers.find(value);
+  if (graph_outputs.count(value) || it == readers.end() || it->second.size() != 1) return nullptr;
+  return it->second[0];
+}
+
 std::map<std::string, int> count_reads(const Graph& graph) {
   std::map<std::string, int> reads;
   for (const Node& n : graph.nodes) {

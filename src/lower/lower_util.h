@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "ir/graph.h"
 
@@ -22,6 +23,21 @@ class NameMaker {
 // True when a node of the graph has a subgraph (If, Loop, Scan), whose nodes may read the
 // graph's values by name.
 bool has_subgraphs(const Graph& graph);
+
+// Who writes and who reads each value, for passes that walk a graph's edges. The pointers
+// point into graph.nodes: a pass that changes the node list builds a new index.
+struct GraphIndex {
+  std::map<std::string, const Node*> producer;              // value -> the node writing it
+  std::map<std::string, std::vector<const Node*>> readers;  // value -> nodes reading it
+  std::set<std::string> graph_outputs;
+
+  // Null for graph inputs, initializers and unknown names.
+  const Node* producer_of(const std::string& value) const;
+  // The one node that reads `value`, when there is exactly one and the value does not leave
+  // the graph; else null.
+  const Node* sole_reader(const std::string& value) const;
+};
+GraphIndex index_graph(const Graph& graph);
 
 // How many times each value is read (node inputs, subgraph captures, graph outputs).
 std::map<std::string, int> count_reads(const Graph& graph);
