@@ -54,19 +54,6 @@ const Tensor* scalar_initializer(const Graph& g, const std::string& name) {
   return is_scalar(t) ? t : nullptr;
 }
 
-// A DequantizeLinear or QuantizeLinear with constant per-tensor parameters (scale, and a zero
-// point that sets the 8-bit type; a Q without one gives uint8).
-bool per_tensor(const Graph& g, const Node& n) {
-  if (n.inputs.size() < 2 || n.outputs.size() != 1) return false;
-  const Tensor* scale = scalar_initializer(g, n.inputs[1]);
-  if (!scale || scale->dtype() != DType::kFloat32) return false;
-  if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
-    const Tensor* zero = scalar_initializer(g, n.inputs[2]);
-    return zero && (zero->dtype() == DType::kUInt8 || zero->dtype() == DType::kInt8);
-  }
-  return true;
-}
-
 bool is_node(const Node* n, const char* op) { return n && n->domain.empty() && n->op_type == op; }
 
 constexpr size_t kMaxIslandNodes = 16;
@@ -125,7 +112,8 @@ class LookupFuser {
   void run(int64_t opset) {
     std::set<const Node*> removed;
     for (Node& q : g_.nodes) {
-      if (!is_node(&q, "QuantizeLinear") || !per_tensor(g_, q) || q.inputs[0].empty()) continue;
+      if (!is_node(&q, "QuantizeLinear") || !per_tensor_quantization(g_, q) || q.inputs[0].empty())
+        continue;
       auto island = find_island(q);
       if (!island) continue;
       bool taken = false;  // nodes of an earlier island (they may share a DQ, never nodes)
@@ -166,7 +154,7 @@ class LookupFuser {
       const Node* n = index_.producer_of(v);
       if (!n) return std::nullopt;  // a graph input or an initializer
       if (is_node(n, "DequantizeLinear")) {
-        if (!per_tensor(g_, *n) || (island.dequantize && island.dequantize != n))
+        if (!per_tensor_quantization(g_, *n) || (island.dequantize && island.dequantize != n))
           return std::nullopt;
         island.dequantize = n;
         continue;
@@ -209,8 +197,8 @@ class LookupFuser {
   std::map<const Node*, size_t> order_;
 };
 
-// Whether a DequantizeLinear and a QuantizeLinear (both per_tensor) use one scale and zero
-// point.
+// Whether a DequantizeLinear and a QuantizeLinear (both per_tensor_quantization) use one scale and
+// zero point.
 bool same_quantization(const Graph& g, const Node& dq, const Node& q) {
   auto param = [&](const Node& n, size_t i) -> const Tensor* {
     return i < n.inputs.size() && !n.inputs[i].empty() ? find_initializer(g, n.inputs[i]) : nullptr;
@@ -239,14 +227,14 @@ void requantize_concats(Graph& g, int64_t opset) {
   for (const Node& n : g.nodes) {
     if (!is_node(&n, "Concat") || n.outputs.size() != 1) continue;
     const Node* reader = index.sole_reader(n.outputs[0]);
-    if (!is_node(reader, "QuantizeLinear") || !per_tensor(g, *reader)) continue;
+    if (!is_node(reader, "QuantizeLinear") || !per_tensor_quantization(g, *reader)) continue;
     const Node& q = *reader;
     Plan plan;
     plan.q = &q;
     bool ok = !n.inputs.empty();
     for (const auto& in : n.inputs) {
       const Node* dq = index.producer_of(in);
-      if (in.empty() || !is_node(dq, "DequantizeLinear") || !per_tensor(g, *dq)) {
+      if (in.empty() || !is_node(dq, "DequantizeLinear") || !per_tensor_quantization(g, *dq)) {
         ok = false;
         break;
       }

@@ -33,6 +33,7 @@ Status lower_for_cpu(Model& model) {
   LEDGE_TRY(fuse_channel_shuffle(g));
   fuse_hard_swish(g);
   LEDGE_TRY(convert_to_nhwc(g));
+  fuse_quantized_pools(g);
   LEDGE_TRY(fuse_activations(g, model.opset("")));
   prepack_int8_weights(g);
   share_equal_constants(g);

@@ -11,6 +11,7 @@
 //   convert_to_nhwc        choose the NHWC layout once for every float convolution and
 //                          the element-wise, pooling and concatenation nodes around it;
 //                          Transposes only where a region of NHWC nodes meets the rest
+//   fuse_quantized_pools   DQ → NhwcAveragePool → Q → ledge.NhwcQAveragePool (integers)
 //   fuse_hard_swish        x * HardSigmoid(x) (opset < 14 exports) → HardSwish(x)
 //   fuse_activations       Relu / Clip / Relu6 into the preceding NhwcConv or FullyConnected
 //   prepack_int8_weights   weights of the integer matrix products stored in their kernel's
@@ -56,6 +57,7 @@ void fold_known_values(Graph& graph, const std::map<std::string, Tensor>& known)
 Status lower_fully_connected(Graph& graph);
 Status fuse_channel_shuffle(Graph& graph);
 Status convert_to_nhwc(Graph& graph);
+void fuse_quantized_pools(Graph& graph);  // after convert_to_nhwc
 void fuse_hard_swish(Graph& graph);
 Status fuse_activations(Graph& graph, int64_t opset);
 void prepack_int8_weights(Graph& graph);

@@ -50,6 +50,16 @@ const Node* GraphIndex::sole_reader(const std::string& value) const {
   return it->second[0];
 }
 
+bool per_tensor_quantization(const Graph& graph, const Node& node) {
+  if (node.inputs.size() < 2 || node.outputs.size() != 1) return false;
+  const Tensor* scale = find_initializer(graph, node.inputs[1]);
+  if (!scale || scale->numel() != 1 || scale->dtype() != DType::kFloat32) return false;
+  if (node.inputs.size() < 3 || node.inputs[2].empty()) return true;
+  const Tensor* zero = find_initializer(graph, node.inputs[2]);
+  return zero && zero->numel() == 1 &&
+         (zero->dtype() == DType::kUInt8 || zero->dtype() == DType::kInt8);
+}
+
 std::map<std::string, int> count_reads(const Graph& graph) {
   std::map<std::string, int> reads;
   for (const Node& n : graph.nodes) {

@@ -39,6 +39,10 @@ struct GraphIndex {
 };
 GraphIndex index_graph(const Graph& graph);
 
+// A DequantizeLinear or QuantizeLinear with constant per-tensor parameters: a float scalar
+// scale and, if given, an 8-bit scalar zero point (a Q without one gives uint8).
+bool per_tensor_quantization(const Graph& graph, const Node& node);
+
 // How many times each value is read (node inputs, subgraph captures, graph outputs).
 std::map<std::string, int> count_reads(const Graph& graph);
 

@@ -55,8 +55,11 @@ bool is_channel_scale_mul(const Graph& g, const Node& n) {
   return a && b && (scales(*a, *b) || scales(*b, *a));
 }
 
-bool is_activation_global_pool(const Graph& g, const Node& n) {
-  return n.domain.empty() && n.op_type == "GlobalAveragePool" && n.inputs.size() == 1 &&
+// Average pooling, global or windowed: runs on the integers (ledge.QGlobalAveragePool,
+// ledge.NhwcQAveragePool).
+bool is_activation_average_pool(const Graph& g, const Node& n) {
+  return n.domain.empty() && (n.op_type == "GlobalAveragePool" || n.op_type == "AveragePool") &&
+         n.inputs.size() == 1 &&
          n.outputs.size() == 1 && !g.initializers.count(n.inputs[0]) &&
          is_float_value(g, n.inputs[0]);
 }
@@ -74,7 +77,7 @@ bool is_activation_concat(const Graph& g, const Node& n) {
 // Quantized nodes without weights: their activation inputs and their output get pairs.
 bool activations_only(const Node& n) {
   return n.op_type == "Add" || n.op_type == "Mul" || n.op_type == "GlobalAveragePool" ||
-         n.op_type == "Concat";
+         n.op_type == "AveragePool" || n.op_type == "Concat";
 }
 
 // How many leading inputs of a quantized node are activations (the rest are weights).
@@ -84,7 +87,7 @@ size_t activation_inputs(const Node& n) {
 }
 
 bool quantizable(const Graph& g, const Node& n) {
-  if (is_activation_add(g, n) || is_channel_scale_mul(g, n) || is_activation_global_pool(g, n) ||
+  if (is_activation_add(g, n) || is_channel_scale_mul(g, n) || is_activation_average_pool(g, n) ||
       is_activation_concat(g, n))
     return true;
   if (!n.domain.empty() || n.inputs.size() < 2 || n.outputs.empty()) return false;

@@ -643,6 +643,101 @@ TEST(IntegerPath, GlobalAveragePoolRunsOnTheIntegers) {
   }
 }
 
+// ledge.NhwcQAveragePool's fast kernel against its reference, bit for bit: windows cut by the
+// image's edges and the padding, with and without count_include_pad, one and two threads.
+TEST(IntegerPath, FastQAveragePoolMatchesTheReference) {
+  std::mt19937 rng(17);
+  struct Case {
+    Shape x;
+    int64_t k, stride;
+    std::vector<int64_t> pads;
+  };
+  const Case cases[] = {{{1, 8, 8, 16}, 2, 2, {0, 0, 0, 0}},
+                        {{2, 7, 9, 35}, 3, 1, {1, 1, 1, 1}},
+                        {{1, 9, 6, 70}, 3, 2, {1, 0, 2, 1}},
+                        {{1, 5, 5, 3}, 5, 1, {2, 2, 2, 2}}};
+  for (const DType t : {DType::kUInt8, DType::kInt8})
+    for (const Case& cc : cases)
+      for (const int include_pad : {0, 1})
+        for (const int threads : {1, 2}) {
+          ModelBuilder b(13);
+          b.input("x", t, cc.x);
+          auto zero = [&](int v) {
+            return t == DType::kUInt8
+                       ? Tensor::from_vector<uint8_t>({static_cast<uint8_t>(v)}, {})
+                       : Tensor::from_vector<int8_t>({static_cast<int8_t>(v - 128)}, {});
+          };
+          b.init("sx", scalar_f(0.031f)).init("zx", zero(120));
+          b.init("sy", scalar_f(0.017f)).init("zy", zero(70));
+          Node& p = b.node("NhwcQAveragePool", {"x", "sx", "zx", "sy", "zy"}, {"y"});
+          p.domain = "ledge";
+          p.attributes["kernel_shape"] = std::vector<int64_t>{cc.k, cc.k};
+          p.attributes["strides"] = std::vector<int64_t>{cc.stride, cc.stride};
+          p.attributes["pads"] = cc.pads;
+          p.attributes["count_include_pad"] = int64_t{include_pad};
+          b.output("y");
+          b.model().opsets["ledge"] = 1;
+          auto model = b.build();
+          const Tensor x = t == DType::kUInt8 ? random_ints<uint8_t>(cc.x, rng, 0, 255)
+                                              : random_ints<int8_t>(cc.x, rng, -128, 127);
+          SessionOptions fast;
+          fast.threads = threads;
+          auto session = Session::create(model, fast);
+          ASSERT_TRUE(session.ok()) << session.error().message();
+          EXPECT_EQ((*session)->stats().fast_nodes, 1u);
+          auto got = (*session)->run({{"x", x}});
+          ASSERT_TRUE(got.ok()) << got.error().message();
+          expect_same_bytes(run_one(model, {{"x", x}}, false), (*got)[0],
+                            shape_to_string(cc.x) + " k" + std::to_string(cc.k) + " pad" +
+                                std::to_string(include_pad) + " t" + std::to_string(threads));
+        }
+}
+
+// DQ → AveragePool → Q after an NHWC convolution: ledge.NhwcQAveragePool on the NHWC
+// integers, at most one level from the QDQ model (which sums floats); with ceil_mode
+// cutting a window, the pool stays float (NCHW).
+TEST(IntegerPath, AveragePoolRunsOnTheIntegers) {
+  for (const int ceil_mode : {0, 1}) {
+    ModelBuilder b(13);
+    b.input("x", DType::kFloat32, {1, 8, 7, 7});
+    std::vector<float> w(64);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = 0.05f * static_cast<float>(i % 7) - 0.1f;
+    b.init("w", Tensor::from_vector<float>(w, {8, 8, 1, 1}));
+    b.init("sx", scalar_f(0.05f)).init("zx", Tensor::from_vector<uint8_t>({128}, {}));
+    b.init("sy", scalar_f(0.013f)).init("zy", Tensor::from_vector<uint8_t>({110}, {}));
+    b.node("Conv", {"x", "w"}, {"c"});
+    b.node("QuantizeLinear", {"c", "sx", "zx"}, {"cq"});
+    b.node("DequantizeLinear", {"cq", "sx", "zx"}, {"cf"});
+    Node& p = b.node("AveragePool", {"cf"}, {"p"});
+    p.attributes["kernel_shape"] = std::vector<int64_t>{2, 2};
+    p.attributes["strides"] = std::vector<int64_t>{2, 2};
+    p.attributes["ceil_mode"] = int64_t{ceil_mode};
+    b.node("QuantizeLinear", {"p", "sy", "zy"}, {"y"});
+    b.output("y");
+    auto model = b.build();
+    Model lowered = *model;
+    ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+    int pools = 0;
+    for (const Node& n : lowered.graph.nodes) pools += n.op_type == "NhwcQAveragePool";
+    EXPECT_EQ(pools, ceil_mode ? 0 : 1);
+    std::mt19937 rng(18);
+    const int64_t out = ceil_mode ? 4 : 3;
+    for (int trial = 0; trial < 10; ++trial) {
+      Tensor x = *Tensor::make(DType::kFloat32, {1, 8, 7, 7});
+      std::uniform_real_distribution<float> d(-3, 3);
+      for (float& v : x.span<float>()) v = d(rng);
+      SessionOptions reference;
+      reference.optimize = false;
+      auto want = (*Session::create(model, reference))->run({{"x", x}});
+      auto got = (*Session::create(model, SessionOptions{}))->run({{"x", x}});
+      ASSERT_TRUE(want.ok() && got.ok());
+      ASSERT_EQ((*got)[0].shape(), (Shape{1, 8, out, out}));
+      for (int64_t i = 0; i < (*want)[0].numel(); ++i)
+        EXPECT_NEAR((*want)[0].data<uint8_t>()[i], (*got)[0].data<uint8_t>()[i], 1) << i;
+    }
+  }
+}
+
 // A nearest-neighbour Resize between DQ and Q of one scale moves the integers (no float
 // round trip), with the QDQ model's bytes; a linear one stays float.
 TEST(IntegerPath, NearestResizeRunsOnTheIntegers) {

@@ -314,5 +314,34 @@ TEST(QuantizedModel, SqueezeAndExcitationRunsOnTheIntegers) {
   EXPECT_LT(d.worst, 0.05 * d.spread);
 }
 
+// A windowed AveragePool between quantized convolutions (DenseNet's transitions, Inception's
+// pooling branches) gets pairs, and runs on the integers in NHWC.
+TEST(QuantizedModel, AveragePoolRunsOnTheIntegers) {
+  ModelBuilder b(13);
+  b.input("x", DType::kFloat32, {1, 8, 9, 9});
+  b.init("w1", random_tensor(DType::kFloat32, {8, 8, 3, 3}, 51));
+  b.init("w2", random_tensor(DType::kFloat32, {4, 8, 1, 1}, 52));
+  b.node("Conv", {"x", "w1"}, {"c1"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  b.node("Relu", {"c1"}, {"r1"});
+  Node& p = b.node("AveragePool", {"r1"}, {"p"});
+  p.attributes["kernel_shape"] = std::vector<int64_t>{3, 3};
+  p.attributes["strides"] = std::vector<int64_t>{2, 2};
+  p.attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  b.node("Conv", {"p", "w2"}, {"y"});
+  b.output("y");
+  auto model = b.build();
+  auto q = quantize_on(model, random_tensor(DType::kFloat32, {8, 8, 9, 9}, 53));
+  ASSERT_TRUE(q);
+  auto ops = lowered_ops(*q);
+  EXPECT_EQ(ops["NhwcQLinearConv"], 1);  // the last convolution stays float, as by default
+  EXPECT_EQ(ops["NhwcQAveragePool"], 1);
+  EXPECT_EQ(ops["NhwcAveragePool"], 0);
+  EXPECT_EQ(ops["QuantizeLinear"], 1);    // the float input
+  EXPECT_EQ(ops["DequantizeLinear"], 1);  // into the float convolution
+  const Tensor x = random_tensor(DType::kFloat32, {1, 8, 9, 9}, 54);
+  const Deviation d = deviation(run_one(q, {{"x", x}}, false), run_one(q, {{"x", x}}, true));
+  EXPECT_LT(d.worst, 0.05 * d.spread);
+}
+
 }  // namespace
 }  // namespace ledge
