@@ -37,6 +37,13 @@ class PreparedKernel {
   // hands every kernel that block through set_workspace() before it runs.
   virtual size_t workspace_bytes() const { return 0; }
   virtual void set_workspace(uint8_t* /*base*/) {}
+  // Whether the kernel can write output 0 as rows of its last dimension placed `stride`
+  // elements apart (set_output_row_stride), rather than packed. The plan uses it to let the
+  // producers of a Concat along the last axis (NHWC channels) write straight into their
+  // slice of its output, which then needs no copy (src/runtime/plan.cpp).
+  virtual bool accepts_output_row_stride() const { return false; }
+  // Only when accepts_output_row_stride(); stride >= output 0's last dimension.
+  virtual void set_output_row_stride(size_t /*stride*/) {}
 };
 
 // What prepare() may look at: attributes, the static type of every input and output,

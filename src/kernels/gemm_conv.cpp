@@ -59,7 +59,7 @@ class GemmConv : public PreparedKernel {
     float* y = outputs[0]->data<float>();
     const auto k = static_cast<size_t>(k_), o = static_cast<size_t>(o_);
     if (direct_) {
-      gemm_parallel(pool_, static_cast<size_t>(rows_), o, k, x_, k, weights_.get(), y, o, e);
+      gemm_parallel(pool_, static_cast<size_t>(rows_), o, k, x_, k, weights_.get(), y, ldc_, e);
       return Status();
     }
     if (!workspace_) return internal_error("convolution run without its workspace");
@@ -67,7 +67,7 @@ class GemmConv : public PreparedKernel {
       const int64_t rows = std::min(block_, rows_ - first_);
       pthreadpool_parallelize_1d(pool_, im2col_task, this, static_cast<size_t>(rows), 0);
       gemm_parallel(pool_, static_cast<size_t>(rows), o, k, workspace_, k, weights_.get(),
-                    y + first_ * o_, o, e);
+                    y + static_cast<size_t>(first_) * ldc_, ldc_, e);
     }
     return Status();
   }
@@ -77,6 +77,8 @@ class GemmConv : public PreparedKernel {
     return direct_ ? 0 : static_cast<size_t>(block_ * k_) * sizeof(float);
   }
   void set_workspace(uint8_t* base) override { workspace_ = reinterpret_cast<float*>(base); }
+  bool accepts_output_row_stride() const override { return true; }
+  void set_output_row_stride(size_t stride) override { ldc_ = stride; }
 
  private:
   // Row r of the block: output pixel first_ + r's receptive field, zeros for the padding.
@@ -104,6 +106,7 @@ class GemmConv : public PreparedKernel {
   int64_t k_;
   bool direct_;
   int64_t block_ = 0;
+  size_t ldc_ = static_cast<size_t>(o_);  // floats from one output pixel to the next
   std::vector<float> bias_;
   ActivationRange act_;
   pthreadpool* pool_;

@@ -157,9 +157,9 @@ class QGemmConv : public PreparedKernel {
   Status run(const Tensor* const* inputs, Tensor* const* outputs) override {
     x_ = inputs[0]->data<uint8_t>();
     uint8_t* y = outputs[0]->data<uint8_t>();
-    const auto k = static_cast<size_t>(k_), o = static_cast<size_t>(o_);
+    const auto k = static_cast<size_t>(k_);
     if (direct_) {
-      qgemm_parallel(pool_, static_cast<size_t>(rows_), x_, k, weights_, r_, y, o);
+      qgemm_parallel(pool_, static_cast<size_t>(rows_), x_, k, weights_, r_, y, ldc_);
       return Status();
     }
     if (!workspace_) return internal_error("convolution run without its workspace");
@@ -167,8 +167,8 @@ class QGemmConv : public PreparedKernel {
       const int64_t rows = std::min(block_, rows_ - first_);
       pthreadpool_parallelize_1d_tile_1d(pool_, im2col_rows, this, static_cast<size_t>(rows),
                                          kIm2colTile, 0);
-      qgemm_parallel(pool_, static_cast<size_t>(rows), workspace_, k, weights_, r_, y + first_ * o_,
-                     o);
+      qgemm_parallel(pool_, static_cast<size_t>(rows), workspace_, k, weights_, r_,
+                     y + static_cast<size_t>(first_) * ldc_, ldc_);
     }
     return Status();
   }
@@ -176,6 +176,8 @@ class QGemmConv : public PreparedKernel {
   bool packed_constants() const override { return true; }
   size_t workspace_bytes() const override { return direct_ ? 0 : static_cast<size_t>(block_ * k_); }
   void set_workspace(uint8_t* base) override { workspace_ = base; }
+  bool accepts_output_row_stride() const override { return true; }
+  void set_output_row_stride(size_t stride) override { ldc_ = stride; }
 
  private:
   // Rows [start, start + count) of the block, in tiles: the pixel's coordinates advance by
@@ -226,6 +228,7 @@ class QGemmConv : public PreparedKernel {
   int64_t k_;
   bool direct_;
   int64_t block_ = 0;
+  size_t ldc_ = static_cast<size_t>(o_);  // bytes from one output pixel to the next
   Params p_;
   QGemmWeights weights_;
   QGemmRequant r_;

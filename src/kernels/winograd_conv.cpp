@@ -51,6 +51,7 @@ int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 struct Geometry {
   int64_t h = 0, w = 0, c = 0, c_pad = 0;       // input
   int64_t oh = 0, ow = 0, o = 0, o_pad = 0;     // output
+  int64_t y_stride = 0;                         // floats from one output pixel to the next
   int64_t tiles_h = 0, tiles_w = 0, tiles = 0;  // over the whole batch
   int64_t pad_top = 0, pad_left = 0;
   int64_t block = 0;  // tiles per block
@@ -140,7 +141,7 @@ LEDGE_SIMD_CLONES void transform_output(const Geometry& g, const float* m, const
         if (ox >= g.ow) break;
         q[j] = q[j] < vlo ? vlo : q[j];
         q[j] = q[j] > vhi ? vhi : q[j];
-        store(y + ((n * g.oh + oy) * g.ow + ox) * g.o + o, q[j], lanes);
+        store(y + ((n * g.oh + oy) * g.ow + ox) * g.y_stride + o, q[j], lanes);
       }
     }
   }
@@ -213,6 +214,8 @@ class WinogradConv : public PreparedKernel {
   // survives from one run to the next.
   void set_workspace(uint8_t* base) override { workspace_ = reinterpret_cast<float*>(base); }
   void set_workers(int workers) { workers_ = std::max(1, workers); }
+  bool accepts_output_row_stride() const override { return true; }
+  void set_output_row_stride(size_t stride) override { g_.y_stride = static_cast<int64_t>(stride); }
 
  private:
   int64_t slot_floats() const { return kPoints * g_.block * (g_.c_pad + g_.o_pad); }
@@ -288,6 +291,7 @@ Expected<std::unique_ptr<PreparedKernel>> prepare_winograd_conv(const PrepareCon
   g.oh = y[1];
   g.ow = y[2];
   g.o = y[3];
+  g.y_stride = g.o;
   g.o_pad = round_up(g.o, kLanes);
   g.tiles_h = (g.oh + kTile - 1) / kTile;
   g.tiles_w = (g.ow + kTile - 1) / kTile;

@@ -27,6 +27,13 @@ struct ExecutionPlan::Step {
 
 ExecutionPlan::~ExecutionPlan() = default;
 
+struct ExecutionPlan::ConcatSlices {
+  std::vector<int> concat_of;       // per value: the Concat output it is a slice of, or -1
+  std::vector<bool> whole;          // per value: a Concat output made of slices
+  std::vector<size_t> byte_offset;  // per value: where its slice starts in the whole
+  std::vector<size_t> row_stride;   // per value: elements between its rows (0: packed)
+};
+
 namespace {
 
 bool is_view_op(const Node& n) {
@@ -36,7 +43,81 @@ bool is_view_op(const Node& n) {
          (n.op_type == "Dropout" && (n.outputs.size() < 2 || n.outputs[1].empty()));
 }
 
+// The Concat's axis as an index into a shape of `rank` dimensions, or -1 when invalid.
+int64_t concat_axis(const Node& n, size_t rank) {
+  int64_t axis = 0;
+  if (auto it = n.attributes.find("axis"); it != n.attributes.end())
+    if (const auto* v = std::get_if<int64_t>(&it->second)) axis = *v;
+  if (axis < 0) axis += static_cast<int64_t>(rank);
+  return axis >= 0 && axis < static_cast<int64_t>(rank) ? axis : -1;
+}
+
+// A packed copy of a slice whose rows lie `stride` elements apart.
+Tensor packed_copy(const Tensor& slice, size_t stride) {
+  auto packed = Tensor::make(slice.dtype(), slice.shape());
+  if (!packed || slice.numel() == 0) return packed ? std::move(*packed) : Tensor();
+  const size_t elem = dtype_size(slice.dtype());
+  const auto width = static_cast<size_t>(slice.shape().back());
+  const size_t rows = width ? static_cast<size_t>(slice.numel()) / width : 0;
+  const auto* src = static_cast<const uint8_t*>(slice.raw());
+  auto* dst = static_cast<uint8_t*>(packed->raw());
+  for (size_t r = 0; r < rows; ++r)
+    std::memcpy(dst + r * width * elem, src + r * stride * elem, width * elem);
+  return std::move(*packed);
+}
+
 }  // namespace
+
+// A Concat along the last axis (NHWC channels: SqueezeNet's fire modules, Inception's
+// branches) whose every input is produced by a fast kernel that can write strided rows, is
+// read by nothing else and does not leave the graph: each producer writes its rows into its
+// slice of the Concat's output, and the Concat runs nothing.
+ExecutionPlan::ConcatSlices ExecutionPlan::place_concat_slices(const std::vector<TensorType>& types,
+                                                               size_t num_fixed) {
+  const size_t n = types.size();
+  ConcatSlices c{std::vector<int>(n, -1), std::vector<bool>(n, false), std::vector<size_t>(n, 0),
+                 std::vector<size_t>(n, 0)};
+  std::vector<int> reads(n, 0);
+  std::vector<Step*> producer(n, nullptr);
+  for (auto& step : steps_) {
+    for (int v : step->inputs)
+      if (v >= 0) ++reads[v];
+    for (int v : step->outputs)
+      if (v >= 0) producer[v] = step.get();
+  }
+  std::vector<bool> leaves(n, false);
+  for (int v : output_values_) leaves[v] = true;
+  for (auto& step : steps_) {
+    const Node& node = *step->node;
+    if (!step->fast || !node.domain.empty() || node.op_type != "Concat" ||
+        step->outputs.size() != 1 || step->outputs[0] < 0 || step->inputs.empty())
+      continue;
+    const int out = step->outputs[0];
+    const Shape& y = *types[out].shape;
+    if (y.empty() || concat_axis(node, y.size()) != static_cast<int64_t>(y.size()) - 1) continue;
+    bool ok = true;
+    for (size_t i = 0; i < step->inputs.size() && ok; ++i) {
+      const int v = step->inputs[i];
+      const Step* p = v >= 0 ? producer[v] : nullptr;
+      ok = v >= 0 && static_cast<size_t>(v) >= num_fixed && reads[v] == 1 && !leaves[v] &&
+           c.concat_of[v] < 0 && types[v].dtype == types[out].dtype && p && p->fast &&
+           p->outputs[0] == v && p->fast->accepts_output_row_stride();
+    }
+    if (!ok) continue;
+    const auto width = static_cast<size_t>(y.back());
+    const size_t elem = dtype_size(types[out].dtype);
+    size_t offset = 0;
+    for (int v : step->inputs) {
+      c.concat_of[v] = out;
+      c.byte_offset[v] = offset * elem;
+      c.row_stride[v] = width;
+      producer[v]->fast->set_output_row_stride(width);
+      offset += static_cast<size_t>(types[v].shape->back());
+    }
+    c.whole[out] = true;
+  }
+  return c;
+}
 
 Status check_value_sizes(const Graph& graph) {
   // Inference accepts any static shape; memory is where sizes must be real.
@@ -187,14 +268,33 @@ Expected<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(
       if (!prepared) return std::move(prepared).error().with_context("node " + n.label());
       step->fast = std::move(prepared).value();
     }
-    const int in0 = step->inputs.empty() ? -1 : step->inputs[0];
-    const int out0 = step->outputs.empty() ? -1 : step->outputs[0];
+    release_packed(*step);
+    p->steps_.push_back(std::move(step));
+  }
+
+  // Concats whose producers write their slices of the output themselves (no copy).
+  const ConcatSlices slices = p->place_concat_slices(types, num_fixed);
+
+  for (size_t s = 0; s < p->steps_.size(); ++s) {
+    Step& step = *p->steps_[s];
+    const Node& n = *step.node;
+    const int in0 = step.inputs.empty() ? -1 : step.inputs[0];
+    const int out0 = step.outputs.empty() ? -1 : step.outputs[0];
     const bool in0_in_arena = in0 >= 0 && buffer_of[in0] >= 0;
-    if (!step->fast && is_view_op(n) && in0_in_arena && out0 >= 0 &&
-        types[in0].dtype == types[out0].dtype) {
-      step->view = true;
+    if (out0 >= 0 && slices.concat_of[out0] >= 0) {
+      // A slice: the Concat's buffer, live from its first slice's producer on.
+      const int whole = slices.concat_of[out0];
+      if (buffer_of[whole] < 0) new_buffer(whole, s);
+      join_buffer(out0, buffer_of[whole]);
+    } else if (out0 >= 0 && slices.whole[out0]) {
+      step.view = true;  // its inputs are already in place
+      buffers[buffer_of[out0]].last_step =
+          std::max(buffers[buffer_of[out0]].last_step, std::max(s, last_read[out0]));
+    } else if (!step.fast && is_view_op(n) && in0_in_arena && out0 >= 0 &&
+               types[in0].dtype == types[out0].dtype) {
+      step.view = true;
       join_buffer(out0, buffer_of[in0]);
-    } else if (step->fast && step->fast->may_run_in_place() && in0_in_arena && out0 >= 0 &&
+    } else if (step.fast && step.fast->may_run_in_place() && in0_in_arena && out0 >= 0 &&
                buffers[buffer_of[in0]].last_step == s &&
                buffers[buffer_of[in0]].bytes ==
                    static_cast<size_t>(numel(*types[out0].shape)) * dtype_size(types[out0].dtype)) {
@@ -202,15 +302,15 @@ Expected<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(
     } else if (out0 >= 0) {
       new_buffer(out0, s);
     }
-    for (size_t k = 1; k < step->outputs.size(); ++k)
-      if (step->outputs[k] >= 0) new_buffer(step->outputs[k], s);
-    release_packed(*step);
-    p->steps_.push_back(std::move(step));
+    for (size_t k = 1; k < step.outputs.size(); ++k)
+      if (step.outputs[k] >= 0) new_buffer(step.outputs[k], s);
   }
 
   const MemoryPlan mp = plan_memory(buffers);
   for (size_t b = 0; b < buffers.size(); ++b)
-    for (int v : buffer_values[b]) p->value_offset_[v] = static_cast<int64_t>(mp.offsets[b]);
+    for (int v : buffer_values[b])
+      p->value_offset_[v] = static_cast<int64_t>(mp.offsets[b] + slices.byte_offset[v]);
+  p->row_stride_ = slices.row_stride;
   // Fast kernels' scratch goes after the activations, shared by all (see workspace_bytes).
   size_t workspace = 0;
   for (const auto& step : p->steps_)
@@ -281,6 +381,12 @@ Status ExecutionPlan::bind(uint8_t* base) {
 
 size_t ExecutionPlan::steps() const { return steps_.size(); }
 
+size_t ExecutionPlan::concats_in_place() const {
+  size_t n = 0;
+  for (const auto& s : steps_) n += s->view && s->fast;
+  return n;
+}
+
 size_t ExecutionPlan::fast_steps() const {
   size_t n = 0;
   for (const auto& s : steps_) n += s->fast || s->view;
@@ -306,10 +412,12 @@ Expected<std::vector<Tensor>> ExecutionPlan::run(const std::map<std::string, Ten
     values_[input_values_[k]] = it->second;
   }
   for (auto& step : steps_) {
-    if (step->fast) {
+    if (step->view) {
+      // Nothing to run: a view of its input, or a Concat whose inputs were written in place.
+    } else if (step->fast) {
       Status st = step->fast->run(step->in_ptrs.data(), step->out_ptrs.data());
       if (!st.ok()) return std::move(st).error().with_context("node " + step->node->label());
-    } else if (!step->view) {
+    } else {
       // Reference kernels expect zeroed outputs of the inferred shape.
       for (size_t o = 0; o < step->outputs.size(); ++o) {
         Tensor& bound = step->out_ptrs[o] ? *step->out_ptrs[o] : step->ref_scratch[o];
@@ -333,9 +441,15 @@ Expected<std::vector<Tensor>> ExecutionPlan::run(const std::map<std::string, Ten
       }
     }
     if (options.observer)
-      for (size_t o = 0; o < step->outputs.size(); ++o)
-        if (step->out_ptrs[o])
+      for (size_t o = 0; o < step->outputs.size(); ++o) {
+        if (!step->out_ptrs[o]) continue;
+        const size_t stride = row_stride_[static_cast<size_t>(step->outputs[o])];
+        if (stride && options.observe_values)
+          options.observer(*step->node, step->node->outputs[o],
+                           packed_copy(*step->out_ptrs[o], stride));
+        else
           options.observer(*step->node, step->node->outputs[o], *step->out_ptrs[o]);
+      }
   }
   std::vector<Tensor> results;
   results.reserve(output_values_.size());

@@ -3,7 +3,9 @@
 //
 // Building the plan picks each node's kernel (the fast one when it handles the node,
 // else the reference), decides which outputs can reuse an input's memory (element-wise
-// kernels in place; Reshape-like views share their input), places every intermediate
+// kernels in place; Reshape-like views share their input; the inputs of a Concat along the
+// last axis are written by their producers straight into their slices of its output, when
+// those kernels can write strided rows, and the Concat copies nothing), places every intermediate
 // tensor in one arena, and binds tensors to it. A run then only calls kernels: it
 // allocates nothing except the tensors it returns (copies of the graph outputs, which
 // the caller owns).
@@ -43,10 +45,14 @@ class ExecutionPlan {
   // Initializers the plan released because fast kernels hold packed copies of them.
   const std::vector<std::string>& released_constants() const { return released_; }
   size_t released_bytes() const { return released_bytes_; }
+  // Concat nodes whose inputs were written in place (they run no kernel).
+  size_t concats_in_place() const;
 
  private:
   struct Step;
+  struct ConcatSlices;
   ExecutionPlan() = default;
+  ConcatSlices place_concat_slices(const std::vector<TensorType>& types, size_t num_fixed);
   Status bind(uint8_t* base);
   Status allocate_scratch(Step& step);
 
@@ -57,7 +63,10 @@ class ExecutionPlan {
   std::vector<Tensor> values_;
   std::vector<TensorType> types_for_bind_;
   std::vector<int64_t> value_offset_;  // arena offset of each value, -1 when not in the arena
-  std::vector<int> input_values_;      // fed graph inputs, in graph.inputs order
+  // Per value: elements from one row of its last dimension to the next when it is a slice of
+  // a Concat's output (0: packed). Observers get packed copies of such values.
+  std::vector<size_t> row_stride_;
+  std::vector<int> input_values_;  // fed graph inputs, in graph.inputs order
   std::vector<std::string> input_names_;
   std::vector<int> output_values_;
   std::vector<std::unique_ptr<Step>> steps_;

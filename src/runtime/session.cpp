@@ -200,6 +200,7 @@ SessionStats Session::stats() const {
   if (plan_) {
     st.arena_bytes = plan_->arena_bytes();
     st.fast_nodes = plan_->fast_steps();
+    st.concats_in_place = plan_->concats_in_place();
     st.weights_bytes += plan_->released_bytes();  // now held, packed, by the kernels
     st.reference_ops = plan_->reference_ops();
   }

@@ -46,10 +46,11 @@ struct SessionOptions {
 
 // What a session holds, for `ledge bench` and the memory report.
 struct SessionStats {
-  size_t weights_bytes = 0;  // initializers of the graph the session runs
-  size_t arena_bytes = 0;    // the planned activation arena (0 when not planned)
-  size_t nodes = 0;          // nodes of the graph the session runs (after optimization)
-  size_t fast_nodes = 0;     // of those, nodes run by fast kernels (or free views)
+  size_t weights_bytes = 0;     // initializers of the graph the session runs
+  size_t arena_bytes = 0;       // the planned activation arena (0 when not planned)
+  size_t nodes = 0;             // nodes of the graph the session runs (after optimization)
+  size_t fast_nodes = 0;        // of those, nodes run by fast kernels (or free views)
+  size_t concats_in_place = 0;  // Concat nodes whose inputs were written into their output
   int threads = 1;
   // Operators (domain.op) of the nodes that run with reference kernels, with counts.
   std::map<std::string, int> reference_ops;
@@ -59,6 +60,9 @@ struct SessionStats {
 struct RunOptions {
   // Called with every value a node of the main graph produces, in execution order.
   std::function<void(const Node& node, const std::string& name, const Tensor& value)> observer;
+  // false: the observer reads no values (it times nodes), so values written in place into
+  // a Concat's output are passed as they lie, strided, not as packed copies.
+  bool observe_values = true;
 };
 
 class Session {

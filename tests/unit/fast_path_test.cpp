@@ -327,6 +327,62 @@ TEST(FastPath, ConcatOfShortAndLongBlocks) {
   }
 }
 
+// A fire module (SqueezeNet): the two expand convolutions (1x1 on the GEMM, 3x3 on Winograd
+// or the GEMM) write their channels straight into the Concat's output, which copies
+// nothing. Not when a branch is also read elsewhere, or leaves the graph.
+TEST(FastPath, ConcatInputsAreWrittenInPlace) {
+  for (const int variant : {0, 1, 2})
+    for (const int threads : {1, 2}) {
+      Builder b;
+      b.input("x", {2, 16, 12, 12});
+      b.node("Conv", {"x", b.weight("ws", b.random({16, 16, 1, 1}))}, {"s"});
+      b.node("Relu", {"s"}, {"sr"});
+      b.node("Conv", {"sr", b.weight("w1", b.random({24, 16, 1, 1}))}, {"e1"});
+      b.node("Conv", {"sr", b.weight("w3", b.random({40, 16, 3, 3}))}, {"e3"}).attributes["pads"] =
+          std::vector<int64_t>{1, 1, 1, 1};
+      b.node("Concat", {"e1", "e3"}, {"cat"}).attributes["axis"] = int64_t{1};
+      b.node("Conv", {"cat", b.weight("wo", b.random({8, 64, 1, 1}))}, {"y"});
+      b.output("y");
+      if (variant == 1) {  // e1 read twice
+        b.node("Relu", {"e1"}, {"e1r"});
+        b.output("e1r");
+      }
+      if (variant == 2) b.output("e3");  // e3 leaves the graph
+      expect_fast_matches_reference(b, 1e-4, threads);
+      auto s = Session::create(b.model);
+      ASSERT_TRUE(s.ok()) << s.error().message();
+      EXPECT_EQ((*s)->stats().concats_in_place, variant == 0 ? 1u : 0u) << variant;
+      if (variant != 0) continue;
+      // Observers see each slice packed: the Concat's output is the slices side by side.
+      std::map<std::string, Tensor> seen;
+      std::string cat;
+      std::vector<std::string> slices;
+      RunOptions o;
+      o.observer = [&](const Node& node, const std::string& name, const Tensor& v) {
+        auto copy = v.clone();
+        ASSERT_TRUE(copy.ok());
+        seen[name] = std::move(*copy);
+        if (node.op_type != "Concat") return;
+        cat = name;
+        slices = node.inputs;
+      };
+      ASSERT_TRUE((*s)->run({{"x", b.random({2, 16, 12, 12})}}, o).ok());
+      ASSERT_FALSE(cat.empty());
+      const Tensor& whole = seen.at(cat);
+      ASSERT_EQ(whole.shape(), (Shape{2, 12, 12, 64}));  // NHWC
+      ASSERT_EQ(slices.size(), 2u);
+      const Tensor& a = seen.at(slices[0]);
+      const Tensor& c = seen.at(slices[1]);
+      ASSERT_EQ(a.shape().back() + c.shape().back(), 64);
+      for (int64_t p = 0; p < 2 * 12 * 12; ++p) {
+        for (int64_t k = 0; k < 24; ++k)
+          ASSERT_EQ(whole.data<float>()[p * 64 + k], a.data<float>()[p * 24 + k]) << p;
+        for (int64_t k = 0; k < 40; ++k)
+          ASSERT_EQ(whole.data<float>()[p * 64 + 24 + k], c.data<float>()[p * 40 + k]) << p;
+      }
+    }
+}
+
 TEST(FastPath, TwoThreadsGiveTheSameResults) {
   Builder b;
   b.input("x", {1, 16, 32, 32});

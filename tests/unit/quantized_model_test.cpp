@@ -188,6 +188,10 @@ void expect_integer_fire_module(bool pooled) {
   const Tensor got = run_one(*q, {{"x", x}}, true);
   const Deviation d = deviation(want, got);
   EXPECT_LT(d.worst, 0.03 * d.spread);
+  // The two integer convolutions write their channels into the Concat's output.
+  auto session = Session::create(*q);
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ((*session)->stats().concats_in_place, 1u);
 }
 
 TEST(QuantizedModel, ConcatOfQuantizedTensorsStaysInteger) { expect_integer_fire_module(false); }
