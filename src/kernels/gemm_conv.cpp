@@ -8,6 +8,7 @@
 
 #include "core/memory.h"
 #include "kernels/gemm.h"
+#include "kernels/im2col.h"
 
 namespace ledge {
 namespace {
@@ -25,19 +26,20 @@ class GemmConv : public PreparedKernel {
  public:
   GemmConv(const Shape& x, const Shape& y, const Window2d& win, std::vector<float> bias,
            ActivationRange act, pthreadpool* pool)
-      : h_(x[1]),
-        w_(x[2]),
-        c_(x[3]),
-        oh_(y[1]),
-        ow_(y[2]),
-        o_(y[3]),
+      : o_(y[3]),
         rows_(x[0] * y[1] * y[2]),
-        win_(win),
         k_(win.kh * win.kw * x[3]),
         direct_(is_pointwise(win)),
+        ldc_(static_cast<size_t>(y[3])),
         bias_(std::move(bias)),
         act_(act),
         pool_(pool) {
+    im2col_.h = x[1];
+    im2col_.w = x[2];
+    im2col_.c = x[3];
+    im2col_.oh = y[1];
+    im2col_.ow = y[2];
+    im2col_.win = win;
     block_ = direct_ ? rows_ : std::clamp<int64_t>(kBlockBytes / (k_ * 4) / 8 * 8, 8, rows_);
   }
 
@@ -55,17 +57,19 @@ class GemmConv : public PreparedKernel {
     e.bias = bias_.empty() ? nullptr : bias_.data();
     e.min = act_.min;
     e.max = act_.max;
-    x_ = inputs[0]->data<float>();
+    const float* x = inputs[0]->data<float>();
     float* y = outputs[0]->data<float>();
     const auto k = static_cast<size_t>(k_), o = static_cast<size_t>(o_);
     if (direct_) {
-      gemm_parallel(pool_, static_cast<size_t>(rows_), o, k, x_, k, weights_.get(), y, ldc_, e);
+      gemm_parallel(pool_, static_cast<size_t>(rows_), o, k, x, k, weights_.get(), y, ldc_, e);
       return Status();
     }
     if (!workspace_) return internal_error("convolution run without its workspace");
+    im2col_.x = x;
     for (first_ = 0; first_ < rows_; first_ += block_) {
       const int64_t rows = std::min(block_, rows_ - first_);
-      pthreadpool_parallelize_1d(pool_, im2col_task, this, static_cast<size_t>(rows), 0);
+      pthreadpool_parallelize_1d_tile_1d(pool_, im2col_rows, this, static_cast<size_t>(rows),
+                                         kIm2colTile, 0);
       gemm_parallel(pool_, static_cast<size_t>(rows), o, k, workspace_, k, weights_.get(),
                     y + static_cast<size_t>(first_) * ldc_, ldc_, e);
     }
@@ -81,39 +85,21 @@ class GemmConv : public PreparedKernel {
   void set_output_row_stride(size_t stride) override { ldc_ = stride; }
 
  private:
-  // Row r of the block: output pixel first_ + r's receptive field, zeros for the padding.
-  static void im2col_task(void* self, size_t r) {
+  static void im2col_rows(void* self, size_t start, size_t count) {
     auto* k = static_cast<GemmConv*>(self);
-    const int64_t p = k->first_ + static_cast<int64_t>(r);
-    const int64_t n = p / (k->oh_ * k->ow_), oy = p / k->ow_ % k->oh_, ox = p % k->ow_;
-    const Window2d& win = k->win_;
-    float* dst = k->workspace_ + static_cast<int64_t>(r) * k->k_;
-    const auto run = static_cast<size_t>(k->c_) * sizeof(float);
-    for (int64_t ky = 0; ky < win.kh; ++ky) {
-      const int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
-      for (int64_t kx = 0; kx < win.kw; ++kx, dst += k->c_) {
-        const int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
-        if (iy < 0 || iy >= k->h_ || ix < 0 || ix >= k->w_)
-          std::memset(dst, 0, run);
-        else
-          std::memcpy(dst, k->x_ + ((n * k->h_ + iy) * k->w_ + ix) * k->c_, run);
-      }
-    }
+    k->im2col_.rows(k->first_, start, count, k->workspace_);
   }
 
-  int64_t h_, w_, c_, oh_, ow_, o_, rows_;
-  Window2d win_;
-  int64_t k_;
+  int64_t o_, rows_, k_;
   bool direct_;
   int64_t block_ = 0;
-  size_t ldc_ = static_cast<size_t>(o_);  // floats from one output pixel to the next
+  size_t ldc_;  // floats from one output pixel to the next
   std::vector<float> bias_;
   ActivationRange act_;
   pthreadpool* pool_;
   BlockPtr<float> weights_;
   float* workspace_ = nullptr;  // block_ x k_ im2col rows (shared with other kernels)
-  // The run in progress, read by the tasks.
-  const float* x_ = nullptr;
+  Im2col<float> im2col_;        // its input is the run in progress, read by the tasks
   int64_t first_ = 0;
 };
 

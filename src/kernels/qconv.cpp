@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "kernels/fast_kernel.h"
+#include "kernels/im2col.h"
 #include "kernels/qgemm.h"
 #include "kernels/simd.h"
 #include "ops/lowered_common.h"
@@ -107,45 +108,24 @@ bool is_pointwise(const Window2d& win) {
          win.pad_left == 0 && win.pad_bottom == 0 && win.pad_right == 0;
 }
 
-// memcpy for the short runs of im2col: runs of at most 16 bytes (a first layer's KW·C, 9 for
-// 3x3 windows over 3 channels) as two overlapping fixed-size copies, not a library call.
-inline void copy_run(uint8_t* dst, const uint8_t* src, size_t n) {
-  if (n > 16) {
-    std::memcpy(dst, src, n);
-  } else if (n >= 8) {
-    uint64_t head, tail;
-    std::memcpy(&head, src, 8);
-    std::memcpy(&tail, src + n - 8, 8);
-    std::memcpy(dst, &head, 8);
-    std::memcpy(dst + n - 8, &tail, 8);
-  } else if (n >= 4) {
-    uint32_t head, tail;
-    std::memcpy(&head, src, 4);
-    std::memcpy(&tail, src + n - 4, 4);
-    std::memcpy(dst, &head, 4);
-    std::memcpy(dst + n - 4, &tail, 4);
-  } else {
-    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
-  }
-}
-
 class QGemmConv : public PreparedKernel {
  public:
   QGemmConv(const Shape& x, const Shape& y, const Window2d& win, Params p, QGemmWeights w,
             pthreadpool* pool)
-      : h_(x[1]),
-        w_(x[2]),
-        c_(x[3]),
-        oh_(y[1]),
-        ow_(y[2]),
-        o_(y[3]),
-        rows_(x[0] * y[1] * y[2]),
-        win_(win),
+      : rows_(x[0] * y[1] * y[2]),
         k_(win.kh * win.kw * x[3]),
         direct_(is_pointwise(win)),
+        ldc_(static_cast<size_t>(y[3])),
         p_(std::move(p)),
         weights_(std::move(w)),
         pool_(pool) {
+    im2col_.h = x[1];
+    im2col_.w = x[2];
+    im2col_.c = x[3];
+    im2col_.oh = y[1];
+    im2col_.ow = y[2];
+    im2col_.win = win;
+    im2col_.pad = static_cast<uint8_t>(p_.x_zero);
     block_ = direct_ ? rows_ : std::clamp<int64_t>(kBlockBytes / k_ / 8 * 8, 8, rows_);
     r_.bias = p_.bias.empty() ? nullptr : p_.bias.data();
     r_.multiplier = p_.multiplier.data();
@@ -155,14 +135,15 @@ class QGemmConv : public PreparedKernel {
   }
 
   Status run(const Tensor* const* inputs, Tensor* const* outputs) override {
-    x_ = inputs[0]->data<uint8_t>();
+    const uint8_t* x = inputs[0]->data<uint8_t>();
     uint8_t* y = outputs[0]->data<uint8_t>();
     const auto k = static_cast<size_t>(k_);
     if (direct_) {
-      qgemm_parallel(pool_, static_cast<size_t>(rows_), x_, k, weights_, r_, y, ldc_);
+      qgemm_parallel(pool_, static_cast<size_t>(rows_), x, k, weights_, r_, y, ldc_);
       return Status();
     }
     if (!workspace_) return internal_error("convolution run without its workspace");
+    im2col_.x = x;
     for (first_ = 0; first_ < rows_; first_ += block_) {
       const int64_t rows = std::min(block_, rows_ - first_);
       pthreadpool_parallelize_1d_tile_1d(pool_, im2col_rows, this, static_cast<size_t>(rows),
@@ -180,61 +161,21 @@ class QGemmConv : public PreparedKernel {
   void set_output_row_stride(size_t stride) override { ldc_ = stride; }
 
  private:
-  // Rows [start, start + count) of the block, in tiles: the pixel's coordinates advance by
-  // one, not by three divisions a row (a first layer has 12k rows of 27 bytes).
-  static constexpr size_t kIm2colTile = 64;
   static void im2col_rows(void* self, size_t start, size_t count) {
     auto* k = static_cast<QGemmConv*>(self);
-    const int64_t p = k->first_ + static_cast<int64_t>(start);
-    int64_t n = p / (k->oh_ * k->ow_), oy = p / k->ow_ % k->oh_, ox = p % k->ow_;
-    uint8_t* dst = k->workspace_ + static_cast<int64_t>(start) * k->k_;
-    for (size_t r = 0; r < count; ++r, dst += k->k_) {
-      k->im2col_row(n, oy, ox, dst);
-      if (++ox < k->ow_) continue;
-      ox = 0;
-      if (++oy < k->oh_) continue;
-      oy = 0;
-      ++n;
-    }
+    k->im2col_.rows(k->first_, start, count, k->workspace_);
   }
 
-  // The receptive field of output pixel (n, oy, ox); the padding holds the input's zero
-  // point, which the product maps to 0.
-  void im2col_row(int64_t n, int64_t oy, int64_t ox, uint8_t* dst) const {
-    const auto run = static_cast<size_t>(c_);
-    const int64_t ix0 = ox * win_.sw - win_.pad_left;
-    // Undilated windows wholly inside a row: KW·C contiguous bytes, one copy (few input
-    // channels, as in a first layer, would otherwise mean many tiny copies).
-    const bool row_inside = win_.dw == 1 && ix0 >= 0 && ix0 + win_.kw <= w_;
-    for (int64_t ky = 0; ky < win_.kh; ++ky) {
-      const int64_t iy = oy * win_.sh - win_.pad_top + ky * win_.dh;
-      if (row_inside && iy >= 0 && iy < h_) {
-        copy_run(dst, x_ + ((n * h_ + iy) * w_ + ix0) * c_, run * win_.kw);
-        dst += win_.kw * c_;
-        continue;
-      }
-      for (int64_t kx = 0; kx < win_.kw; ++kx, dst += c_) {
-        const int64_t ix = ix0 + kx * win_.dw;
-        if (iy < 0 || iy >= h_ || ix < 0 || ix >= w_)
-          std::memset(dst, p_.x_zero, run);
-        else
-          copy_run(dst, x_ + ((n * h_ + iy) * w_ + ix) * c_, run);
-      }
-    }
-  }
-
-  int64_t h_, w_, c_, oh_, ow_, o_, rows_;
-  Window2d win_;
-  int64_t k_;
+  int64_t rows_, k_;
   bool direct_;
   int64_t block_ = 0;
-  size_t ldc_ = static_cast<size_t>(o_);  // bytes from one output pixel to the next
+  size_t ldc_;  // bytes from one output pixel to the next
   Params p_;
   QGemmWeights weights_;
   QGemmRequant r_;
   pthreadpool* pool_;
   uint8_t* workspace_ = nullptr;  // block_ x k_ im2col rows (shared with other kernels)
-  const uint8_t* x_ = nullptr;    // the run in progress, read by the tasks
+  Im2col<uint8_t> im2col_;        // its input is the run in progress, read by the tasks
   int64_t first_ = 0;
 };
 
