@@ -68,6 +68,10 @@ InferenceService::~InferenceService() { stop(); }
 
 void InferenceService::stop() {
   if (stopping_.exchange(true)) return;
+  {
+    std::lock_guard lock(mutex_);  // wakes an acceptor waiting for a free slot
+    all_closed_.notify_all();
+  }
   const char byte = 1;
   [[maybe_unused]] ssize_t w = ::write(wake_pipe_[1], &byte, 1);
   if (acceptor_.joinable()) acceptor_.join();
@@ -122,7 +126,17 @@ void InferenceService::accept_loop() {
     const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
     set_timeouts(fd, options_.io_timeout_seconds);
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    // At the limit, wait a moment for a slot: a client that asks again right after an
+    // answer (one connection per request) arrives before its handler has counted its last
+    // connection closed. Only clients that stay connected get "busy".
+    all_closed_.wait_for(lock, kSlotWait, [this] {
+      return stopping_ || static_cast<int>(connections_.size()) < options_.max_connections;
+    });
+    if (stopping_) {
+      ::close(fd);
+      return;
+    }
     if (static_cast<int>(connections_.size()) >= options_.max_connections) {
       (void)send_error(fd, "busy: too many connections");
       ::close(fd);

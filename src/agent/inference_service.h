@@ -9,11 +9,13 @@
 //   service->stop();                               // also done by the destructor
 //
 // Threads: one accepting thread and one detached thread per connection (at most
-// max_connections; more are answered with an error and closed); stop() waits for them all. serve()
+// max_connections: a further one waits up to kSlotWait for a slot, then is answered "busy" and
+// closed); stop() waits for them all. serve()
 // and stats() may be called from any thread.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -75,6 +77,8 @@ class InferenceService {
   ServiceStats stats_;
   std::vector<double> latencies_ms_;  // since the last take_latencies(), at most kMaxKept
   static constexpr size_t kMaxKept = 100000;
+  // How long a new connection waits for a free slot before it is answered "busy".
+  static constexpr std::chrono::seconds kSlotWait{2};
   std::set<int> connections_;  // open client sockets, shut down by stop()
   std::condition_variable all_closed_;
   std::atomic<bool> stopping_{false};

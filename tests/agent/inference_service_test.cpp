@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <thread>
 
@@ -117,6 +118,51 @@ TEST(InferenceService, MalformedRequestGetsAnErrorAndTheServiceGoesOn) {
   auto ok = infer_over_socket(dir.file("s.sock"), sample_input());
   ASSERT_TRUE(ok.ok()) << ok.error().message();
   EXPECT_EQ((*service)->stats().errors, 3);
+}
+
+int connect_idle(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, path.c_str());
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  return fd;
+}
+
+// At max_connections, a new client waits for a slot: it is served when one frees up within
+// the wait, and answered "busy" when every other client stays connected.
+TEST(InferenceService, ConnectionsBeyondTheLimitWaitThenGetBusy) {
+  TempDir dir;
+  deploy::MemoryEventSink sink;
+  ServiceOptions so;
+  so.max_connections = 2;
+  auto service = InferenceService::start(dir.file("s.sock"), so);
+  ASSERT_TRUE(service.ok());
+  AgentOptions o = testing::agent_options(dir.file("state"), &sink);
+  o.on_commit = [&](const ActiveRecord& r, const std::string& slot) {
+    ASSERT_TRUE((*service)->serve(r, slot).ok());
+  };
+  auto agent = Agent::open(o);
+  write_bundle(dir.file("v1.bundle"), 1);
+  ASSERT_EQ((*agent)->install(dir.file("v1.bundle")).outcome, InstallOutcome::kCommitted);
+
+  const int a = connect_idle(dir.file("s.sock")), b = connect_idle(dir.file("s.sock"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // both accepted
+  std::thread closer([a] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ::close(a);
+  });
+  auto served = infer_over_socket(dir.file("s.sock"), sample_input());
+  closer.join();
+  EXPECT_TRUE(served.ok()) << served.error().message();
+
+  const int c = connect_idle(dir.file("s.sock"));  // b and c stay: the limit again
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto busy = infer_over_socket(dir.file("s.sock"), sample_input());
+  ASSERT_FALSE(busy.ok());
+  EXPECT_NE(busy.error().message().find("busy"), std::string::npos) << busy.error().message();
+  ::close(b);
+  ::close(c);
 }
 
 }  // namespace
