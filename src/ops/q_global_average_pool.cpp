@@ -20,14 +20,7 @@ using namespace quant;
 enum Input : size_t { kX, kXScale, kXZero, kYScale, kYZero };
 
 Status infer(InferContext& c) {
-  static const char* const kNames[] = {"x", "x_scale", "x_zero_point", "y_scale", "y_zero_point"};
-  for (size_t i = 0; i < 5; ++i) LEDGE_TRY(require_input(c, i, kNames[i]));
-  for (size_t i : {kX, kXZero, kYZero})
-    LEDGE_TRY(check_type(c, i, kNames[i], {DType::kInt8, DType::kUInt8}));
-  for (size_t i : {kXScale, kYScale}) LEDGE_TRY(check_type(c, i, kNames[i], {DType::kFloat32}));
-  for (size_t i : {kXScale, kXZero, kYScale, kYZero}) LEDGE_TRY(check_scalar(c, i, kNames[i]));
-  LEDGE_TRY(check_same_type(c, kX, kXZero, "x_zero_point"));
-  LEDGE_TRY(check_same_type(c, kX, kYZero, "y_zero_point"));
+  LEDGE_TRY(infer_qpool_inputs(c));
   const TensorType& x = c.input_type(kX);
   if (!x.shape) return c.set_output_unknown(0, x.dtype);
   if (x.shape->size() < 3) return c.fail("x must have rank 3 or more");

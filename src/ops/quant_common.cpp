@@ -505,6 +505,16 @@ Status infer_qbinary_inputs(InferContext& c) {
   return check_same_type(c, 0, 7, "y_zero_point");
 }
 
+Status infer_qpool_inputs(InferContext& c) {
+  static const char* const kNames[] = {"x", "x_scale", "x_zero_point", "y_scale", "y_zero_point"};
+  for (size_t i = 0; i < 5; ++i) LEDGE_TRY(require_input(c, i, kNames[i]));
+  for (size_t i : {0, 2, 4}) LEDGE_TRY(check_type(c, i, kNames[i], {DType::kInt8, DType::kUInt8}));
+  for (size_t i : {1, 3}) LEDGE_TRY(check_type(c, i, kNames[i], {DType::kFloat32}));
+  for (size_t i : {1, 2, 3, 4}) LEDGE_TRY(check_scalar(c, i, kNames[i]));
+  LEDGE_TRY(check_same_type(c, 0, 2, "x_zero_point"));
+  return check_same_type(c, 0, 4, "y_zero_point");
+}
+
 Expected<Shape> qlinear_weight_shape(const NodeContext& c, const TensorType& w, size_t rank) {
   if (!c.has_attr(kPackedWeightShapeAttr)) {
     if (!w.shape || w.shape->size() != rank)

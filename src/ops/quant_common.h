@@ -270,6 +270,11 @@ Status infer_qlinear_inputs(InferContext& c, bool float_output = false);
 // 8-bit type. (Shapes are the operator's business.)
 Status infer_qbinary_inputs(InferContext& c);
 
+// The input checks of the integer poolings (ledge.QGlobalAveragePool, ledge.NhwcQAveragePool):
+// x, x_scale, x_zero_point, y_scale, y_zero_point, all present; per-tensor parameters; x and
+// both zero points of one 8-bit type.
+Status infer_qpool_inputs(InferContext& c);
+
 // w's shape as the operator defines it (OHWI, or [N, K]), `rank` dimensions. A lowered node
 // whose w an artifact stores pre-packed for the integer kernels (src/ops/qgemm_weight_layout.h)
 // names that shape in its packed_weight_shape attribute; w is then int8
