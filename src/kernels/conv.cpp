@@ -1,8 +1,10 @@
-// ledge.NhwcConv picks one of three kernels: 3x3 stride-1 layers where it pays go to the
+// ledge.NhwcConv picks one of four kernels: 3x3 stride-1 layers where it pays go to the
 // Winograd kernel (winograd_conv.h); other ungrouped ones (1x1, or with at least 16 input
-// channels) are matrix products on ledge's GEMM (gemm_conv.h); the rest (depthwise,
-// grouped, first layers with few channels) to XNNPACK, whose one operator picks its
-// microkernel (GEMM, IGEMM or depthwise) and packs the weights once here.
+// channels) are matrix products on ledge's GEMM (gemm_conv.h); 3x3 and 5x5 depthwise layers
+// to ledge's AVX-512 depthwise kernel (depthwise_conv.h); the rest (other depthwise and
+// grouped layers, first layers with few channels, CPUs without AVX-512) to XNNPACK, whose one
+// operator picks its microkernel (GEMM, IGEMM or depthwise) and packs the weights once here.
+#include "kernels/depthwise_conv.h"
 #include "kernels/gemm_conv.h"
 #include "kernels/winograd_conv.h"
 #include "kernels/xnn_kernel.h"
@@ -25,6 +27,8 @@ Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
   if (winograd_applies(win, group, {x[0], y[1], y[2], x[3], w->dim(0)}))
     return prepare_winograd_conv(c, win, act, *w, b);
   if (gemm_conv_applies(win, group, x[3])) return prepare_gemm_conv(c, win, act, *w, b);
+  if (depthwise_conv_applies(win, group, x[3], w->dim(0)))
+    return prepare_depthwise_conv(c, win, act, *w, b);
   xnn_operator_t op = nullptr;
   const xnn_status st = xnn_create_convolution2d_nhwc_f32(
       static_cast<uint32_t>(win.pad_top), static_cast<uint32_t>(win.pad_right),

@@ -132,6 +132,39 @@ TEST(FastPath, ConvolutionsOnRandomShapes) {
   }
 }
 
+// Depthwise 3x3 and 5x5 layers (ledge's AVX-512 kernel where the CPU has it, else XNNPACK):
+// strides 1 and 2, asymmetric padding, channel counts around the 16-lane blocks, images
+// narrower than the window, bias or none, fused Relu6, two images, one and two threads.
+TEST(FastPath, DepthwiseConvolutions) {
+  std::mt19937 rng(12);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int trial = 0; trial < 32; ++trial) {
+    Builder b;
+    const int64_t k = trial % 2 ? 5 : 3, s = trial % 4 < 2 ? 1 : 2;
+    const int64_t c = std::vector<int64_t>{1, 16, 17, 40, 96, 7, 32, 33}[trial % 8];
+    const int64_t h = pick(2, 13), w = pick(2, 13), p = pick(0, k / 2);
+    if (h + 2 * p < k || w + 2 * p < k) continue;
+    b.input("x", {2, c, h, w});
+    Node& conv = b.node(
+        "Conv",
+        {"x", b.weight("w", b.random({c, 1, k, k})), trial % 3 ? b.weight("b", b.random({c})) : ""},
+        {"y"});
+    if (conv.inputs[2].empty()) conv.inputs.pop_back();
+    conv.attributes["group"] = c;
+    conv.attributes["strides"] = std::vector<int64_t>{s, s};
+    conv.attributes["pads"] = std::vector<int64_t>{p, p, p + (trial % 2), p};
+    b.node("Clip",
+           {"y", b.weight("lo", *Tensor::make(DType::kFloat32, {})),
+            b.weight("hi", Tensor::from_vector<float>({trial % 5 ? 6.f : 0.5f}, {}))},
+           {"z"});
+    b.output("z");
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": c " + std::to_string(c) + " " +
+                 std::to_string(h) + "x" + std::to_string(w) + " k " + std::to_string(k) + " s " +
+                 std::to_string(s) + " p " + std::to_string(p));
+    expect_fast_matches_reference(b, 1e-4, 1 + trial % 2);
+  }
+}
+
 // Gemm and MatMul with constant weights become ledge.FullyConnected on the own GEMM: rows
 // (batch) from 1, depths and widths around the 32-column panels, bias or none, transposed
 // weights or not, fused Relu, one and two threads.

@@ -1,0 +1,199 @@
+#include "kernels/depthwise_conv.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include <algorithm>
+#include <vector>
+
+#include "core/memory.h"
+
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12's AVX-512 intrinsics pass an "undefined" vector as the unused merge operand, which
+// -Wmaybe-uninitialized reports.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+namespace ledge {
+namespace {
+
+constexpr int64_t kLanes = 16;
+
+bool has_avx512() {
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
+// What one output row needs.
+struct DepthwiseGeometry {
+  int64_t h = 0, w = 0, c = 0, c_pad = 0;  // input (c_pad: c rounded up to 16)
+  int64_t oh = 0, ow = 0;
+  Window2d win;
+  float lo = 0, hi = 0;  // the activation clamp
+};
+
+#if defined(__x86_64__)
+// One output pixel of one 16-channel block, any column: taps outside the image skipped.
+template <int K>
+__attribute__((target("avx512f"), always_inline)) inline void depthwise_pixel(
+    const DepthwiseGeometry& g, const float* const* rows, const __m512* wv, __m512 b, __m512 lo,
+    __m512 hi, __mmask16 m, int64_t c0, int64_t ox, float* y) {
+  const int64_t ix0 = ox * g.win.sw - g.win.pad_left;
+  __m512 acc = b;
+  for (int ky = 0; ky < K; ++ky) {
+    if (!rows[ky]) continue;
+    for (int kx = 0; kx < K; ++kx) {
+      const int64_t ix = ix0 + kx;
+      if (ix < 0 || ix >= g.w) continue;
+      acc =
+          _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, rows[ky] + ix * g.c + c0), wv[ky * K + kx], acc);
+    }
+  }
+  _mm512_mask_storeu_ps(y + ox * g.c + c0, m, _mm512_min_ps(_mm512_max_ps(acc, lo), hi));
+}
+
+// Output row oy of one image: weights [K·K][c_pad], bias [c_pad] (zero padded). Pixels whose
+// window lies inside the image's columns go P at a time: P independent accumulator chains,
+// where one pixel's K·K dependent multiply-adds would wait on each other's latency.
+template <int K>
+__attribute__((target("avx512f"))) void depthwise_row(const DepthwiseGeometry& g, const float* x,
+                                                      const float* weights, const float* bias,
+                                                      int64_t oy, float* y) {
+  constexpr int P = K == 3 ? 8 : 4;  // accumulators beside K·K weight registers (of 32)
+  const Window2d& win = g.win;
+  const int64_t sw = win.sw;
+  const float* rows[K];  // the window's input rows, null in the padding
+  for (int ky = 0; ky < K; ++ky) {
+    const int64_t iy = oy * win.sh - win.pad_top + ky;
+    rows[ky] = iy < 0 || iy >= g.h ? nullptr : x + iy * g.w * g.c;
+  }
+  // Output columns whose window lies inside the image: [first, last).
+  const int64_t first = std::min(g.ow, (win.pad_left + sw - 1) / sw);
+  const int64_t last =
+      g.w + win.pad_left >= K ? std::clamp((g.w + win.pad_left - K) / sw + 1, first, g.ow) : first;
+  const __m512 lo = _mm512_set1_ps(g.lo), hi = _mm512_set1_ps(g.hi);
+  for (int64_t c0 = 0; c0 < g.c; c0 += kLanes) {
+    const int64_t left = g.c - c0;
+    const __mmask16 m = left >= kLanes ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+    __m512 wv[K * K];
+#pragma GCC unroll 25
+    for (int t = 0; t < K * K; ++t) wv[t] = _mm512_load_ps(weights + t * g.c_pad + c0);
+    const __m512 b = _mm512_load_ps(bias + c0);
+    int64_t ox = 0;
+    for (; ox < first; ++ox) depthwise_pixel<K>(g, rows, wv, b, lo, hi, m, c0, ox, y);
+    for (; ox + P <= last; ox += P) {
+      __m512 acc[P];
+#pragma GCC unroll 8
+      for (int j = 0; j < P; ++j) acc[j] = b;
+      const int64_t ix0 = ox * sw - win.pad_left;
+#pragma GCC unroll 5
+      for (int ky = 0; ky < K; ++ky) {
+        if (!rows[ky]) continue;
+        const float* p = rows[ky] + ix0 * g.c + c0;
+#pragma GCC unroll 5
+        for (int kx = 0; kx < K; ++kx) {
+#pragma GCC unroll 8
+          for (int j = 0; j < P; ++j)
+            acc[j] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p + (j * sw + kx) * g.c),
+                                     wv[ky * K + kx], acc[j]);
+        }
+      }
+#pragma GCC unroll 8
+      for (int j = 0; j < P; ++j)
+        _mm512_mask_storeu_ps(y + (ox + j) * g.c + c0, m,
+                              _mm512_min_ps(_mm512_max_ps(acc[j], lo), hi));
+    }
+    for (; ox < g.ow; ++ox) depthwise_pixel<K>(g, rows, wv, b, lo, hi, m, c0, ox, y);
+  }
+}
+#endif
+
+class DepthwiseConv : public PreparedKernel {
+ public:
+  DepthwiseConv(const DepthwiseGeometry& g, int64_t batch, const ThreadPool& pool)
+      : g_(g), batch_(batch), pool_(pool) {}
+
+  // OHWI [C, K, K, 1] → [K·K][c_pad]; bias → [c_pad]; both zero padded.
+  Status pack(const float* w, const float* bias) {
+    const int64_t taps = g_.win.kh * g_.win.kw;
+    weights_.reset(static_cast<float*>(allocate_block(static_cast<size_t>((taps + 1) * g_.c_pad) *
+                                                      sizeof(float))));  // zero-filled
+    if (!weights_) return resource_limit("out of memory for depthwise weights");
+    for (int64_t ch = 0; ch < g_.c; ++ch) {
+      for (int64_t t = 0; t < taps; ++t) weights_.get()[t * g_.c_pad + ch] = w[ch * taps + t];
+      if (bias) weights_.get()[taps * g_.c_pad + ch] = bias[ch];
+    }
+    return Status();
+  }
+
+  Status run(const Tensor* const* inputs, Tensor* const* outputs) override {
+#if defined(__x86_64__)
+    const float* x = inputs[0]->data<float>();
+    float* y = outputs[0]->data<float>();
+    const float* w = weights_.get();
+    const float* b = w + g_.win.kh * g_.win.kw * g_.c_pad;
+    pool_.parallel_for(static_cast<size_t>(batch_ * g_.oh), [&](size_t r) {
+      const int64_t n = static_cast<int64_t>(r) / g_.oh, oy = static_cast<int64_t>(r) % g_.oh;
+      const float* xn = x + n * g_.h * g_.w * g_.c;
+      float* yr = y + static_cast<int64_t>(r) * g_.ow * g_.c;
+      if (g_.win.kh == 3)
+        depthwise_row<3>(g_, xn, w, b, oy, yr);
+      else
+        depthwise_row<5>(g_, xn, w, b, oy, yr);
+    });
+    return Status();
+#else
+    (void)inputs;
+    (void)outputs;
+    return internal_error("depthwise kernel without AVX-512");
+#endif
+  }
+
+  bool packed_constants() const override { return true; }
+
+ private:
+  DepthwiseGeometry g_;
+  int64_t batch_;
+  const ThreadPool& pool_;
+  BlockPtr<float> weights_;  // [K·K][c_pad], then the bias [c_pad]
+};
+
+}  // namespace
+
+bool depthwise_conv_applies(const Window2d& win, int64_t group, int64_t in_channels,
+                            int64_t out_channels) {
+  static const bool avx512 = has_avx512();
+  return avx512 && group == in_channels && out_channels == in_channels && win.kh == win.kw &&
+         (win.kh == 3 || win.kh == 5) && win.dh == 1 && win.dw == 1 && win.sh == win.sw &&
+         (win.sh == 1 || win.sh == 2);
+}
+
+Expected<std::unique_ptr<PreparedKernel>> prepare_depthwise_conv(const PrepareContext& c,
+                                                                 const Window2d& win,
+                                                                 const ActivationRange& act,
+                                                                 const Tensor& weights,
+                                                                 const Tensor* bias) {
+  const Shape& x = c.input_shape(0);
+  const Shape& y = c.output_shape(0);
+  DepthwiseGeometry g;
+  g.h = x[1];
+  g.w = x[2];
+  g.c = x[3];
+  g.c_pad = (x[3] + kLanes - 1) / kLanes * kLanes;
+  g.oh = y[1];
+  g.ow = y[2];
+  g.win = win;
+  g.lo = act.min;
+  g.hi = act.max;
+  auto kernel = std::make_unique<DepthwiseConv>(g, x[0], c.pool());
+  LEDGE_TRY(kernel->pack(weights.data<float>(), bias ? bias->data<float>() : nullptr));
+  return std::unique_ptr<PreparedKernel>(std::move(kernel));
+}
+
+}  // namespace ledge
