@@ -108,11 +108,13 @@ TEST(Gemm, PackingColumnsFollowsThePackedIndex) {
   }
 }
 
-// The blocks cover C exactly (no block starts past the end), hold whole row tiles, and give
-// every thread at least two blocks wherever the matrix has that many panels and row tiles.
-TEST(GemmBlocks, CoverTheProductAndFeedEveryThread) {
-  for (size_t m : {1, 7, 49, 64, 65, 196, 3136})
-    for (size_t panels : {1, 2, 5, 16, 30})
+// The blocks cover C exactly (no block starts past the end) and hold whole row tiles; with
+// several threads the busiest thread's share is no larger than with any split of the old
+// search (2 to 8 row tiles, 1 to 4 panels), and within one block of an even split where the
+// matrix has enough row tiles and panels.
+TEST(GemmBlocks, CoverTheProductAndBalanceTheThreads) {
+  for (size_t m : {1, 7, 49, 64, 65, 196, 3136, 12544})
+    for (size_t panels : {1, 2, 3, 5, 10, 16, 30})
       for (size_t threads : {1, 2, 4}) {
         const GemmBlocks b = gemm_blocks(m, panels, threads, 8);
         SCOPED_TRACE(testing::Message() << m << " rows, " << panels << " panels, " << threads);
@@ -121,13 +123,26 @@ TEST(GemmBlocks, CoverTheProductAndFeedEveryThread) {
         EXPECT_LT((b.row_blocks - 1) * b.rows, m);
         EXPECT_GE(b.panel_blocks * b.panels, panels);
         EXPECT_LT((b.panel_blocks - 1) * b.panels, panels);
-        EXPECT_LE(b.panels, 4u);
+        EXPECT_LE(b.panels, 8u);
         EXPECT_LE(b.rows, 64u);
-        const size_t possible = panels * std::max<size_t>(1, m / 16);  // blocks of 16 rows
-        if (threads > 1 && possible >= 2 * threads) {
-          EXPECT_GE(b.row_blocks * b.panel_blocks, 2 * threads);
+        if (threads == 1) {
+          EXPECT_LE(b.panels, 4u);
+          continue;
         }
-      }
+        const size_t share = gemm_detail::busiest_share(b, threads, 8);
+        for (size_t tiles = 2; tiles <= 8; ++tiles)
+          for (size_t per = 1; per <= 4; ++per)
+            EXPECT_LE(share, gemm_detail::busiest_share(
+                                 gemm_detail::shape(m, panels, 8, tiles, per), threads, 8))
+                << tiles << " tiles, " << per << " panels";
+        const size_t tiles = (m + 7) / 8;
+        if (tiles * panels >= 4 * threads) {
+          const size_t even = (tiles * panels + threads - 1) / threads;
+          EXPECT_LE(share, even + b.rows / 8 * b.panels) << "even share " << even;
+        }
+      }  // mobilenet_v2's 960-to-320 projections at 7x7 (49 rows, 10 panels) on two threads: two
+  // blocks of 5 panels, not 3+3+3+1.
+  EXPECT_EQ(gemm_detail::busiest_share(gemm_blocks(49, 10, 2, 8), 2, 8), 7u * 5u);
 }
 
 }  // namespace
