@@ -89,6 +89,11 @@ Status InferContext::set_output(size_t i, DType dtype, std::vector<int64_t> shap
 }
 
 Status InferContext::set_output_unknown(size_t i, DType dtype, int64_t rank) {
+  // A rank taken from a declared dimension (Reshape's target shape of length n) can be any
+  // number a file states; no tensor has that many dimensions.
+  if (rank > kMaxRank)
+    return fail("output " + std::to_string(i) + " would have rank " + std::to_string(rank) +
+                ", more than the " + std::to_string(kMaxRank) + " supported");
   TensorType t{dtype, std::nullopt};
   if (rank >= 0) t.shape = std::vector<int64_t>(static_cast<size_t>(rank), -1);
   return set_output(i, std::move(t));

@@ -87,7 +87,10 @@ class InferContext : public NodeContext {
 
   Status set_output(size_t i, TensorType type);
   Status set_output(size_t i, DType dtype, std::vector<int64_t> shape);
-  // Output of unknown shape (data-dependent or not yet inferable).
+  // The most dimensions an inferred output may have (no model comes near it).
+  static constexpr int64_t kMaxRank = 64;
+  // Output of unknown shape (data-dependent or not yet inferable): `rank` unknown dimensions,
+  // or an unknown rank when negative. A rank above kMaxRank is an error.
   Status set_output_unknown(size_t i, DType dtype, int64_t rank = -1);
   std::vector<TensorType>& outputs() { return outputs_; }
 

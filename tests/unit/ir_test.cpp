@@ -86,6 +86,25 @@ TEST(InferTypes, PropagatesShapesAndOverrides) {
   EXPECT_FALSE(apply_shape_overrides(g, {{"nope", {8}}}).ok());
 }
 
+// A rank taken from a declared dimension: Reshape's target shape declared [2^40] long (a
+// fuzzed file) is an error that names it, not an allocation of 2^40 dimensions.
+TEST(InferTypes, AbsurdRankIsAnError) {
+  Graph g;
+  ValueInfo x = value("x"), shape = value("shape");
+  x.type = TensorType{DType::kFloat32, Shape{2, 3}};
+  shape.type = TensorType{DType::kInt64, Shape{int64_t{1} << 40}};
+  g.inputs = {x, shape};
+  g.nodes.push_back(make_node("Reshape", {"x", "shape"}, {"y"}));
+  g.outputs.push_back(value("y"));
+  const Status st = infer_types(g, 13);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message().find("rank"), std::string::npos) << st.error().message();
+  shape.type = TensorType{DType::kInt64, Shape{3}};
+  g.inputs = {x, shape};
+  ASSERT_TRUE(infer_types(g, 13).ok());
+  EXPECT_EQ(g.value_types["y"].to_string(), "float32[?x?x?]");
+}
+
 TEST(Session, RunsAndReleasesIntermediates) {
   auto model = std::make_shared<Model>();
   model->opsets[""] = 13;
