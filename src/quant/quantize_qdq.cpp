@@ -59,8 +59,7 @@ bool is_channel_scale_mul(const Graph& g, const Node& n) {
 // ledge.NhwcQAveragePool).
 bool is_activation_average_pool(const Graph& g, const Node& n) {
   return n.domain.empty() && (n.op_type == "GlobalAveragePool" || n.op_type == "AveragePool") &&
-         n.inputs.size() == 1 &&
-         n.outputs.size() == 1 && !g.initializers.count(n.inputs[0]) &&
+         n.inputs.size() == 1 && n.outputs.size() == 1 && !g.initializers.count(n.inputs[0]) &&
          is_float_value(g, n.inputs[0]);
 }
 
