@@ -34,12 +34,7 @@ class GemmConv : public PreparedKernel {
         bias_(std::move(bias)),
         act_(act),
         pool_(pool) {
-    im2col_.h = x[1];
-    im2col_.w = x[2];
-    im2col_.c = x[3];
-    im2col_.oh = y[1];
-    im2col_.ow = y[2];
-    im2col_.win = win;
+    im2col_ = Im2col<float>::of(x, y, win, 0.f);
     block_ = direct_ ? rows_ : std::clamp<int64_t>(kBlockBytes / (k_ * 4) / 8 * 8, 8, rows_);
   }
 

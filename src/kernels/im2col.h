@@ -50,6 +50,19 @@ struct Im2col {
   Window2d win;
   T pad{};
 
+  // For NHWC input shape x and output shape y.
+  static Im2col of(const Shape& x, const Shape& y, const Window2d& win, T pad) {
+    Im2col m;
+    m.h = x[1];
+    m.w = x[2];
+    m.c = x[3];
+    m.oh = y[1];
+    m.ow = y[2];
+    m.win = win;
+    m.pad = pad;
+    return m;
+  }
+
   int64_t depth() const { return win.kh * win.kw * c; }
 
   // The receptive field of output pixel (n, oy, ox) into dst (depth() values).

@@ -119,13 +119,7 @@ class QGemmConv : public PreparedKernel {
         p_(std::move(p)),
         weights_(std::move(w)),
         pool_(pool) {
-    im2col_.h = x[1];
-    im2col_.w = x[2];
-    im2col_.c = x[3];
-    im2col_.oh = y[1];
-    im2col_.ow = y[2];
-    im2col_.win = win;
-    im2col_.pad = static_cast<uint8_t>(p_.x_zero);
+    im2col_ = Im2col<uint8_t>::of(x, y, win, static_cast<uint8_t>(p_.x_zero));
     block_ = direct_ ? rows_ : std::clamp<int64_t>(kBlockBytes / k_ / 8 * 8, 8, rows_);
     r_.bias = p_.bias.empty() ? nullptr : p_.bias.data();
     r_.multiplier = p_.multiplier.data();
