@@ -134,7 +134,8 @@ TEST(FastPath, ConvolutionsOnRandomShapes) {
 
 // Depthwise 3x3 and 5x5 layers (ledge's AVX-512 kernel where the CPU has it, else XNNPACK):
 // strides 1 and 2, asymmetric padding, channel counts around the 16-lane blocks, images
-// narrower than the window, bias or none, fused Relu6, two images, one and two threads.
+// narrower than the window and wider than 16 columns, bias or none, fused Relu6, two images,
+// one and two threads.
 TEST(FastPath, DepthwiseConvolutions) {
   std::mt19937 rng(12);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -142,7 +143,9 @@ TEST(FastPath, DepthwiseConvolutions) {
     Builder b;
     const int64_t k = trial % 2 ? 5 : 3, s = trial % 4 < 2 ? 1 : 2;
     const int64_t c = std::vector<int64_t>{1, 16, 17, 40, 96, 7, 32, 33}[trial % 8];
-    const int64_t h = pick(2, 13), w = pick(2, 13), p = pick(0, k / 2);
+    // Narrow images take the kernel's ring of padded rows, wider ones (from 17) read in place.
+    const int64_t h = pick(2, 13), w = trial % 3 == 2 ? pick(17, 40) : pick(2, 13);
+    const int64_t p = pick(0, k / 2);
     if (h + 2 * p < k || w + 2 * p < k) continue;
     b.input("x", {2, c, h, w});
     Node& conv = b.node(
