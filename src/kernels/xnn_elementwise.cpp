@@ -3,6 +3,7 @@
 // Softmax. Unary kernels and same-shape binary kernels may run in place.
 #include <limits>
 
+#include "kernels/channel_broadcast.h"
 #include "kernels/xnn_kernel.h"
 
 namespace ledge {
@@ -20,15 +21,23 @@ using BinaryCreate = xnn_status (*)(float, float, uint32_t, xnn_operator_t*);
 using BinarySetup = xnn_status (*)(xnn_operator_t, size_t, const size_t*, size_t, const size_t*,
                                    const float*, const float*, float*, pthreadpool_t);
 
-template <BinaryCreate create, BinarySetup setup>
+// Which binary operators have ledge's own kernel for a per-channel operand
+// (kernels/channel_broadcast.h).
+enum class ChannelKernel { kNone, kAdd, kMul };
+
+template <BinaryCreate create, BinarySetup setup, ChannelKernel channel = ChannelKernel::kNone>
 Expected<std::unique_ptr<PreparedKernel>> prepare_binary(PrepareContext& c) {
   if (c.num_inputs() != 2 || !all_float(c)) return std::unique_ptr<PreparedKernel>();
   const Shape& a = c.input_shape(0);
   const Shape& b = c.input_shape(1);
+  const float lo = c.attr_float("activation_min", -kInf), hi = c.attr_float("activation_max", kInf);
+  if (channel != ChannelKernel::kNone) {
+    LEDGE_ASSIGN(auto k, prepare_channel_broadcast(c, channel == ChannelKernel::kMul, lo, hi));
+    if (k) return k;
+  }
   if (a.size() > XNN_MAX_TENSOR_DIMS || b.size() > XNN_MAX_TENSOR_DIMS)
     return std::unique_ptr<PreparedKernel>();
   xnn_operator_t op = nullptr;
-  const float lo = c.attr_float("activation_min", -kInf), hi = c.attr_float("activation_max", kInf);
   const xnn_status st = create(lo, hi, 0, &op);
   std::vector<size_t> sa(a.begin(), a.end()), sb(b.begin(), b.end());
   // A rank-0 operand is a 1-element tensor to XNNPACK.
@@ -144,14 +153,17 @@ Expected<std::unique_ptr<PreparedKernel>> prepare_softmax(PrepareContext& c) {
 }  // namespace ledge
 
 using namespace ledge;
-LEDGE_DEFINE_FAST_KERNEL(Add, "", "Add",
-                         (prepare_binary<xnn_create_add_nd_f32, xnn_setup_add_nd_f32>))
+LEDGE_DEFINE_FAST_KERNEL(
+    Add, "", "Add",
+    (prepare_binary<xnn_create_add_nd_f32, xnn_setup_add_nd_f32, ChannelKernel::kAdd>))
 LEDGE_DEFINE_FAST_KERNEL(Sub, "", "Sub",
                          (prepare_binary<xnn_create_subtract_nd_f32, xnn_setup_subtract_nd_f32>))
-LEDGE_DEFINE_FAST_KERNEL(Mul, "", "Mul",
-                         (prepare_binary<xnn_create_multiply_nd_f32, xnn_setup_multiply_nd_f32>))
-LEDGE_DEFINE_FAST_KERNEL(FusedAdd, "ledge", "FusedAdd",
-                         (prepare_binary<xnn_create_add_nd_f32, xnn_setup_add_nd_f32>))
+LEDGE_DEFINE_FAST_KERNEL(
+    Mul, "", "Mul",
+    (prepare_binary<xnn_create_multiply_nd_f32, xnn_setup_multiply_nd_f32, ChannelKernel::kMul>))
+LEDGE_DEFINE_FAST_KERNEL(
+    FusedAdd, "ledge", "FusedAdd",
+    (prepare_binary<xnn_create_add_nd_f32, xnn_setup_add_nd_f32, ChannelKernel::kAdd>))
 LEDGE_DEFINE_FAST_KERNEL(Div, "", "Div",
                          (prepare_binary<xnn_create_divide_nd_f32, xnn_setup_divide_nd_f32>))
 LEDGE_DEFINE_FAST_KERNEL(Relu, "", "Relu", prepare_relu)

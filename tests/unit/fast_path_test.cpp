@@ -644,6 +644,38 @@ TEST(FastPath, ResidualAddWithRelu) {
   EXPECT_EQ(relus, 0);
 }
 
+// Add and Mul by a per-channel operand (squeeze-and-excitation in NHWC), on ledge's own
+// kernel: operand first or second, one row per image or shared, a fused Relu, a tensor large
+// enough for two threads, and a shape it does not take (broadcast along rows too).
+TEST(FastPath, ChannelBroadcastAddAndMul) {
+  struct Case {
+    const char* op;
+    Shape x, s;
+    bool s_first, relu;
+    int threads;
+  };
+  const std::vector<Case> cases = {
+      {"Mul", {1, 7, 9, 16}, {1, 1, 1, 16}, false, false, 1},
+      {"Add", {2, 5, 6, 19}, {19}, true, false, 1},
+      {"Mul", {2, 3, 4, 24}, {2, 1, 1, 24}, false, false, 2},
+      {"Mul", {1, 56, 56, 16}, {1, 1, 1, 16}, true, false, 2},
+      {"Add", {2, 40, 30, 33}, {2, 1, 1, 33}, false, true, 2},
+      {"Mul", {1, 5, 5, 16}, {1, 5, 1, 16}, false, false, 1},
+  };
+  for (const Case& k : cases) {
+    Builder b;
+    b.input("x", k.x);
+    b.input("s", k.s);
+    b.node(k.op,
+           k.s_first ? std::vector<std::string>{"s", "x"} : std::vector<std::string>{"x", "s"},
+           {k.relu ? "t" : "y"});
+    if (k.relu) b.node("Relu", {"t"}, {"y"});
+    b.output("y");
+    SCOPED_TRACE(std::string(k.op) + " " + shape_to_string(k.x) + " by " + shape_to_string(k.s));
+    expect_fast_matches_reference(b, 1e-6, k.threads);
+  }
+}
+
 }  // namespace
 }  // namespace ledge
 
