@@ -37,7 +37,7 @@ void combine(bool multiply, bool clamp, const float* x, const float* s, float* y
 }
 
 // Two threads only pay off on large tensors: waking one costs more than 64K values.
-constexpr size_t kParallelValues = 65536;
+constexpr size_t kParallelValues = 16384;
 
 class ChannelBroadcast : public PreparedKernel {
  public:

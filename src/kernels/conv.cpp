@@ -13,6 +13,41 @@
 namespace ledge {
 namespace {
 
+// An XNNPACK convolution followed by XNNPACK's HardSwish in place on its output: XNNPACK's
+// convolution only clamps. (ledge's own kernels apply a fused HardSwish in their epilogue.)
+class ThenHardSwish : public PreparedKernel {
+ public:
+  ThenHardSwish(std::unique_ptr<PreparedKernel> conv, std::unique_ptr<PreparedKernel> act)
+      : conv_(std::move(conv)), act_(std::move(act)) {}
+  Status run(const Tensor* const* inputs, Tensor* const* outputs) override {
+    LEDGE_TRY(conv_->run(inputs, outputs));
+    const Tensor* y = outputs[0];
+    return act_->run(&y, outputs);
+  }
+  bool packed_constants() const override { return conv_->packed_constants(); }
+
+ private:
+  std::unique_ptr<PreparedKernel> conv_, act_;
+};
+
+Expected<std::unique_ptr<PreparedKernel>> with_hard_swish(const PrepareContext& c,
+                                                          std::unique_ptr<PreparedKernel> conv) {
+  if (!conv) return conv;
+  const auto n = static_cast<size_t>(numel(c.output_shape(0)));
+  xnn_operator_t op = nullptr;
+  const xnn_status st = xnn_create_hardswish_nc_f32(n, n, n, 0, &op);
+  LEDGE_ASSIGN(auto act, make_xnn_kernel(
+                             st, op, "hardswish",
+                             [](xnn_operator_t o, const Tensor* const* in, Tensor* const* out,
+                                pthreadpool_t pool) {
+                               return xnn_setup_hardswish_nc_f32(o, 1, in[0]->data<float>(),
+                                                                 out[0]->data<float>(), pool);
+                             },
+                             c, 1, true));
+  if (!act) return act;
+  return std::unique_ptr<PreparedKernel>(new ThenHardSwish(std::move(conv), std::move(act)));
+}
+
 Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
   const Tensor* w = c.constant(1);
   const Tensor* b = c.has_input(2) ? c.constant(2) : nullptr;
@@ -40,14 +75,17 @@ Expected<std::unique_ptr<PreparedKernel>> prepare(PrepareContext& c) {
       b ? b->data<float>() : nullptr, act.min, act.max, 0, &op);
   const size_t batch = static_cast<size_t>(x[0]), h = static_cast<size_t>(x[1]),
                wd = static_cast<size_t>(x[2]);
-  return make_xnn_kernel(
-      st, op, "convolution",
-      [batch, h, wd](xnn_operator_t o, const Tensor* const* in, Tensor* const* out,
-                     pthreadpool_t pool) {
-        return xnn_setup_convolution2d_nhwc_f32(o, batch, h, wd, in[0]->data<float>(),
-                                                out[0]->data<float>(), pool);
-      },
-      c, 1, false, true);
+  LEDGE_ASSIGN(auto kernel, make_xnn_kernel(
+                                st, op, "convolution",
+                                [batch, h, wd](xnn_operator_t o, const Tensor* const* in,
+                                               Tensor* const* out, pthreadpool_t pool) {
+                                  return xnn_setup_convolution2d_nhwc_f32(
+                                      o, batch, h, wd, in[0]->data<float>(), out[0]->data<float>(),
+                                      pool);
+                                },
+                                c, 1, false, true));
+  if (!act.hard_swish) return kernel;
+  return with_hard_swish(c, std::move(kernel));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/memory.h"
+#include "kernels/simd.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12's AVX-512 intrinsics pass an "undefined" vector as the unused merge operand, which
@@ -36,8 +37,9 @@ struct DepthwiseGeometry {
   int64_t h = 0, w = 0, c = 0, c_pad = 0;  // input (c_pad: c rounded up to 16)
   int64_t oh = 0, ow = 0;
   Window2d win;
-  float lo = 0, hi = 0;  // the activation clamp
-  bool ring = false;     // through padded rows (narrow images), else in place
+  float lo = 0, hi = 0;     // the activation clamp
+  bool hard_swish = false;  // after the clamp
+  bool ring = false;        // through padded rows (narrow images), else in place
 };
 
 // Output pixels per step: accumulators beside the K·K weight registers (of 32).
@@ -61,6 +63,13 @@ int64_t ring_columns(const Window2d& win, int64_t w) {
 }
 
 #if defined(__x86_64__)
+__attribute__((target("avx512f"), always_inline)) inline __m512 activate(const DepthwiseGeometry& g,
+                                                                         __m512 v, __m512 lo,
+                                                                         __m512 hi) {
+  v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+  return g.hard_swish ? hard_swish_512(v) : v;
+}
+
 // One output pixel of one 16-channel block, any column: taps outside the image skipped.
 template <int K>
 __attribute__((target("avx512f"), always_inline)) inline void depthwise_pixel(
@@ -76,7 +85,7 @@ __attribute__((target("avx512f"), always_inline)) inline void depthwise_pixel(
       acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, rows[ky] + ix * g.c), wv[ky * K + kx], acc);
     }
   }
-  _mm512_mask_storeu_ps(y + ox * g.c, m, _mm512_min_ps(_mm512_max_ps(acc, lo), hi));
+  _mm512_mask_storeu_ps(y + ox * g.c, m, activate(g, acc, lo, hi));
 }
 
 // Output rows [oy0, oy1) of one image and one 16-channel block c0, reading the input in
@@ -130,7 +139,7 @@ __attribute__((target("avx512f"))) void depthwise_block_in_place(
       }
 #pragma GCC unroll 8
       for (int j = 0; j < P; ++j)
-        _mm512_mask_storeu_ps(yr + (ox + j) * g.c, m, _mm512_min_ps(_mm512_max_ps(acc[j], lo), hi));
+        _mm512_mask_storeu_ps(yr + (ox + j) * g.c, m, activate(g, acc[j], lo, hi));
     }
     for (; ox < g.ow; ++ox) depthwise_pixel<K>(g, rows, wv, b, lo, hi, m, ox, yr);
   }
@@ -198,9 +207,7 @@ __attribute__((target("avx512f"))) void depthwise_block_ring(const DepthwiseGeom
       const int64_t n = std::min<int64_t>(P, g.ow - ox);
 #pragma GCC unroll 8
       for (int j = 0; j < P; ++j)
-        if (j < n)
-          _mm512_mask_storeu_ps(yr + (ox + j) * g.c, m,
-                                _mm512_min_ps(_mm512_max_ps(acc[j], lo), hi));
+        if (j < n) _mm512_mask_storeu_ps(yr + (ox + j) * g.c, m, activate(g, acc[j], lo, hi));
     }
   }
 }
@@ -308,6 +315,7 @@ Expected<std::unique_ptr<PreparedKernel>> prepare_depthwise_conv(const PrepareCo
   g.win = win;
   g.lo = act.min;
   g.hi = act.max;
+  g.hard_swish = act.hard_swish;
   g.ring = g.w <= kRingWidth && win.kw * ring_columns(win, g.w) * kLanes <= kRingFloats;
   auto kernel = std::make_unique<DepthwiseConv>(g, x[0], c.pool());
   LEDGE_TRY(kernel->pack(weights.data<float>(), bias ? bias->data<float>() : nullptr));

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "kernels/gemm_blocks.h"
+#include "kernels/simd.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -59,8 +60,10 @@ void gemm_reference(size_t m, size_t n, size_t k, const float* a, size_t lda, co
         for (size_t l = 0; l < kGemmPanel; ++l) acc[l] += av * b[p * kGemmPanel + l];
       }
       for (size_t l = 0; l < cols; ++l) {
-        const float v = acc[l] + (epilogue.bias ? epilogue.bias[j0 + l] : 0.f);
-        c[i * ldc + j0 + l] = std::min(std::max(v, epilogue.min), epilogue.max);
+        const float v =
+            std::min(std::max(acc[l] + (epilogue.bias ? epilogue.bias[j0 + l] : 0.f), epilogue.min),
+                     epilogue.max);
+        c[i * ldc + j0 + l] = epilogue.hard_swish ? v * std::clamp(v / 6.f + 0.5f, 0.f, 1.f) : v;
       }
     }
   }
@@ -72,11 +75,9 @@ namespace {
 
 // MR rows x 32 columns: 2*MR accumulators, two loads of B and MR broadcasts of A per step.
 template <int MR>
-__attribute__((target("avx512f"), noinline)) void tile_avx512(const float* a, size_t lda,
-                                                              const float* b, size_t k, float* c,
-                                                              size_t ldc, __mmask16 lo,
-                                                              __mmask16 hi, const float* bias,
-                                                              float min, float max) {
+__attribute__((target("avx512f"), noinline)) void tile_avx512(
+    const float* a, size_t lda, const float* b, size_t k, float* c, size_t ldc, __mmask16 lo,
+    __mmask16 hi, const float* bias, float min, float max, bool hard_swish) {
   __m512 acc0[MR], acc1[MR];
   LEDGE_UNROLL
   for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
@@ -97,8 +98,12 @@ __attribute__((target("avx512f"), noinline)) void tile_avx512(const float* a, si
   const __m512 vmin = _mm512_set1_ps(min), vmax = _mm512_set1_ps(max);
   LEDGE_UNROLL
   for (int r = 0; r < MR; ++r) {
-    const __m512 v0 = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(acc0[r], bias0), vmin), vmax);
-    const __m512 v1 = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(acc1[r], bias1), vmin), vmax);
+    __m512 v0 = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(acc0[r], bias0), vmin), vmax);
+    __m512 v1 = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(acc1[r], bias1), vmin), vmax);
+    if (hard_swish) {
+      v0 = hard_swish_512(v0);
+      v1 = hard_swish_512(v1);
+    }
     _mm512_mask_storeu_ps(c + r * ldc, lo, v0);
     _mm512_mask_storeu_ps(c + r * ldc + 16, hi, v1);
   }
@@ -107,11 +112,9 @@ __attribute__((target("avx512f"), noinline)) void tile_avx512(const float* a, si
 // MR rows x 16 columns, for a last panel with at most 16 columns (layers with 16 or 24
 // outputs are common): no work on the panel's empty half, and more rows per step.
 template <int MR>
-__attribute__((target("avx512f"), noinline)) void tile_avx512_half(const float* a, size_t lda,
-                                                                   const float* b, size_t k,
-                                                                   float* c, size_t ldc,
-                                                                   __mmask16 lo, const float* bias,
-                                                                   float min, float max) {
+__attribute__((target("avx512f"), noinline)) void tile_avx512_half(
+    const float* a, size_t lda, const float* b, size_t k, float* c, size_t ldc, __mmask16 lo,
+    const float* bias, float min, float max, bool hard_swish) {
   __m512 acc[MR];
   LEDGE_UNROLL
   for (int r = 0; r < MR; ++r) acc[r] = _mm512_setzero_ps();
@@ -124,9 +127,10 @@ __attribute__((target("avx512f"), noinline)) void tile_avx512_half(const float* 
   const __m512 bias0 = bias ? _mm512_maskz_loadu_ps(lo, bias) : _mm512_setzero_ps();
   const __m512 vmin = _mm512_set1_ps(min), vmax = _mm512_set1_ps(max);
   LEDGE_UNROLL
-  for (int r = 0; r < MR; ++r)
-    _mm512_mask_storeu_ps(c + r * ldc, lo,
-                          _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(acc[r], bias0), vmin), vmax));
+  for (int r = 0; r < MR; ++r) {
+    const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(acc[r], bias0), vmin), vmax);
+    _mm512_mask_storeu_ps(c + r * ldc, lo, hard_swish ? hard_swish_512(v) : v);
+  }
 }
 
 __attribute__((target("avx512f"))) void gemm_avx512(size_t m, size_t n, size_t k, const float* a,
@@ -146,20 +150,23 @@ __attribute__((target("avx512f"))) void gemm_avx512(size_t m, size_t n, size_t k
       constexpr int kHalfRows = 12;
       for (; i + kHalfRows <= m; i += kHalfRows)
         tile_avx512_half<kHalfRows>(a + i * lda, lda, b, k, c + i * ldc + j0, ldc, lo, bias, e.min,
-                                    e.max);
+                                    e.max, e.hard_swish);
       for (; i + 4 <= m; i += 4)
-        tile_avx512_half<4>(a + i * lda, lda, b, k, c + i * ldc + j0, ldc, lo, bias, e.min, e.max);
+        tile_avx512_half<4>(a + i * lda, lda, b, k, c + i * ldc + j0, ldc, lo, bias, e.min, e.max,
+                            e.hard_swish);
       for (; i < m; ++i)
-        tile_avx512_half<1>(a + i * lda, lda, b, k, c + i * ldc + j0, ldc, lo, bias, e.min, e.max);
+        tile_avx512_half<1>(a + i * lda, lda, b, k, c + i * ldc + j0, ldc, lo, bias, e.min, e.max,
+                            e.hard_swish);
       continue;
     }
     for (; i + kRows <= m; i += kRows)
-      tile_avx512<kRows>(a + i * lda, lda, b, k, c + i * ldc + j0, ldc, lo, hi, bias, e.min, e.max);
+      tile_avx512<kRows>(a + i * lda, lda, b, k, c + i * ldc + j0, ldc, lo, hi, bias, e.min, e.max,
+                         e.hard_swish);
     const float* ar = a + i * lda;
     float* cr = c + i * ldc + j0;
-#define LEDGE_TAIL(R)                                                   \
-  case R:                                                               \
-    tile_avx512<R>(ar, lda, b, k, cr, ldc, lo, hi, bias, e.min, e.max); \
+#define LEDGE_TAIL(R)                                                                 \
+  case R:                                                                             \
+    tile_avx512<R>(ar, lda, b, k, cr, ldc, lo, hi, bias, e.min, e.max, e.hard_swish); \
     break;
     switch (m - i) {
       LEDGE_TAIL(7)
@@ -182,7 +189,7 @@ __attribute__((target("avx2,fma"), noinline)) void tile_avx2(const float* a, siz
                                                              const float* b, size_t k, float* c,
                                                              size_t ldc, size_t cols,
                                                              const float* bias, float min,
-                                                             float max) {
+                                                             float max, bool hard_swish) {
   __m256 acc0[MR], acc1[MR];
   LEDGE_UNROLL
   for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
@@ -200,8 +207,12 @@ __attribute__((target("avx2,fma"), noinline)) void tile_avx2(const float* a, siz
   const __m256 vmin = _mm256_set1_ps(min), vmax = _mm256_set1_ps(max);
   LEDGE_UNROLL
   for (int r = 0; r < MR; ++r) {
-    const __m256 v0 = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(acc0[r], bias0), vmin), vmax);
-    const __m256 v1 = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(acc1[r], bias1), vmin), vmax);
+    __m256 v0 = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(acc0[r], bias0), vmin), vmax);
+    __m256 v1 = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(acc1[r], bias1), vmin), vmax);
+    if (hard_swish) {
+      v0 = hard_swish_256(v0);
+      v1 = hard_swish_256(v1);
+    }
     if (cols >= 16) {
       _mm256_storeu_ps(c + r * ldc, v0);
       _mm256_storeu_ps(c + r * ldc + 8, v1);
@@ -225,12 +236,13 @@ __attribute__((target("avx2,fma"))) void gemm_avx2(size_t m, size_t n, size_t k,
     if (e.bias) std::memcpy(bias, e.bias + j0, cols * sizeof(float));
     size_t i = 0;
     for (; i + kRows <= m; i += kRows)
-      tile_avx2<kRows>(a + i * lda, lda, b, k, c + i * ldc + j0, ldc, cols, bias, e.min, e.max);
+      tile_avx2<kRows>(a + i * lda, lda, b, k, c + i * ldc + j0, ldc, cols, bias, e.min, e.max,
+                       e.hard_swish);
     const float* ar = a + i * lda;
     float* cr = c + i * ldc + j0;
-#define LEDGE_TAIL(R)                                               \
-  case R:                                                           \
-    tile_avx2<R>(ar, lda, b, k, cr, ldc, cols, bias, e.min, e.max); \
+#define LEDGE_TAIL(R)                                                             \
+  case R:                                                                         \
+    tile_avx2<R>(ar, lda, b, k, cr, ldc, cols, bias, e.min, e.max, e.hard_swish); \
     break;
     switch (m - i) {
       LEDGE_TAIL(5)

@@ -32,11 +32,12 @@ inline size_t gemm_packed_index(size_t k, size_t p, size_t j) {
 void gemm_pack_columns(const float* w, size_t n, size_t k, float* packed);
 
 // What happens to each result before it is stored: plus bias[j] (when given), then
-// clamped to [min, max] (a fused Relu or Relu6).
+// clamped to [min, max] (a fused Relu or Relu6), then with hard_swish x · clamp(x/6 + 1/2, 0, 1).
 struct GemmEpilogue {
   const float* bias = nullptr;  // n values, or null
   float min = -std::numeric_limits<float>::infinity();
   float max = std::numeric_limits<float>::infinity();
+  bool hard_swish = false;
 };
 
 // C[i, j] = epilogue(sum_p A[i, p] * B[p, j]) for i < m, j < n. A has row stride lda, C

@@ -52,6 +52,7 @@ class GemmConv : public PreparedKernel {
     e.bias = bias_.empty() ? nullptr : bias_.data();
     e.min = act_.min;
     e.max = act_.max;
+    e.hard_swish = act_.hard_swish;
     const float* x = inputs[0]->data<float>();
     float* y = outputs[0]->data<float>();
     const auto k = static_cast<size_t>(k_), o = static_cast<size_t>(o_);

@@ -9,3 +9,24 @@
 #else
 #define LEDGE_SIMD_CLONES
 #endif
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+namespace ledge {
+
+// x · clamp(x / 6 + 1/2, 0, 1): HardSwish fused into a kernel's epilogue.
+__attribute__((target("avx512f"), always_inline)) inline __m512 hard_swish_512(__m512 v) {
+  const __m512 t = _mm512_fmadd_ps(v, _mm512_set1_ps(1.f / 6), _mm512_set1_ps(0.5f));
+  return _mm512_mul_ps(v,
+                       _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(1.f)));
+}
+
+__attribute__((target("avx2,fma"), always_inline)) inline __m256 hard_swish_256(__m256 v) {
+  const __m256 t = _mm256_fmadd_ps(v, _mm256_set1_ps(1.f / 6), _mm256_set1_ps(0.5f));
+  return _mm256_mul_ps(v,
+                       _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), _mm256_set1_ps(1.f)));
+}
+
+}  // namespace ledge
+#endif

@@ -103,9 +103,11 @@ LEDGE_SIMD_CLONES void transform_input(const Geometry& g, const float* x, const 
   }
 }
 
-// Aᵀ m A of row `row` of the 36 product matrices at m, plus bias, clamped, into tile t of y.
+// Aᵀ m A of row `row` of the 36 product matrices at m, plus bias, clamped (then HardSwish
+// when fused), into tile t of y.
 LEDGE_SIMD_CLONES void transform_output(const Geometry& g, const float* m, const float* bias,
-                                        float lo, float hi, int64_t t, int64_t row, float* y) {
+                                        float lo, float hi, bool hard_swish, int64_t t, int64_t row,
+                                        float* y) {
   const int64_t per_image = g.tiles_h * g.tiles_w;
   const int64_t n = t / per_image, ty = t % per_image / g.tiles_w, tx = t % g.tiles_w;
   const int64_t stride = g.block * g.o_pad;
@@ -141,6 +143,12 @@ LEDGE_SIMD_CLONES void transform_output(const Geometry& g, const float* m, const
         if (ox >= g.ow) break;
         q[j] = q[j] < vlo ? vlo : q[j];
         q[j] = q[j] > vhi ? vhi : q[j];
+        if (hard_swish) {
+          v16 s = q[j] * (1.f / 6) + 0.5f;
+          s = s < 0 ? v16{} : s;
+          s = s > 1 ? v16{} + 1 : s;
+          q[j] *= s;
+        }
         store(y + ((n * g.oh + oy) * g.ow + ox) * g.y_stride + o, q[j], lanes);
       }
     }
@@ -241,7 +249,8 @@ class WinogradConv : public PreparedKernel {
              k->weights_.get() + static_cast<size_t>(point) * k->weight_stride_,
              m + point * g.block * g.o_pad, o_pad);
       for (int64_t r = 0; r < count; ++r)
-        transform_output(g, m, k->bias_.data(), k->act_.min, k->act_.max, first + r, r, k->y_);
+        transform_output(g, m, k->bias_.data(), k->act_.min, k->act_.max, k->act_.hard_swish,
+                         first + r, r, k->y_);
     }
   }
 

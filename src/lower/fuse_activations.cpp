@@ -1,7 +1,8 @@
 // Folds a clamp-shaped activation (Relu, Relu6 written as Clip, Clip with constant bounds)
-// into the NhwcConv, FullyConnected or float Add (then ledge.FusedAdd) that feeds it, when
-// nothing else reads the unactivated value: the kernel clamps while the result is still in
-// registers.
+// into the NhwcConv, FullyConnected or float Add (then ledge.FusedAdd) that feeds it, and a
+// HardSwish into the NhwcConv or FullyConnected that feeds it, when nothing else reads the
+// unactivated value: the kernel applies it while the result is still in registers, where a
+// separate node read and wrote the whole tensor again (mobilenet_v3_small has 19 HardSwish).
 #include <limits>
 
 #include "lower/lower.h"
@@ -39,8 +40,10 @@ Status fuse_activations(Graph& g, int64_t opset) {
   std::vector<bool> removed(g.nodes.size(), false);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& act = g.nodes[i];
-    auto range = clamp_range(g, act, opset);
-    if (!range || range->first > range->second) continue;
+    const bool hard_swish = act.domain.empty() && act.op_type == "HardSwish" &&
+                            act.inputs.size() == 1 && act.outputs.size() == 1;
+    auto range = hard_swish ? std::nullopt : clamp_range(g, act, opset);
+    if (!hard_swish && (!range || range->first > range->second)) continue;
     auto p = producer.find(act.inputs[0]);
     if (p == producer.end() || removed[p->second]) continue;
     Node& prod = g.nodes[p->second];
@@ -49,16 +52,24 @@ Status fuse_activations(Graph& g, int64_t opset) {
     if (!float_add && (prod.domain != kLoweredDomain ||
                        (prod.op_type != "NhwcConv" && prod.op_type != "FullyConnected")))
       continue;
+    if (hard_swish && float_add) continue;  // XNNPACK's add only clamps
+    // A fused HardSwish is the last step: nothing after it folds into the clamp before it.
+    if (attr_as_int(prod, "activation_hard_swish", 0) != 0) continue;
     auto r = reads.find(act.inputs[0]);
     if (r == reads.end() || r->second != 1) continue;
     if (float_add) {  // a residual Add: XNNPACK's add clamps too
       prod.op_type = "FusedAdd";
       prod.domain = kLoweredDomain;
     }
-    const float lo = std::max(attr_as_float(prod, "activation_min", range->first), range->first);
-    const float hi = std::min(attr_as_float(prod, "activation_max", range->second), range->second);
-    prod.attributes["activation_min"] = lo;
-    prod.attributes["activation_max"] = hi;
+    if (hard_swish) {
+      prod.attributes["activation_hard_swish"] = int64_t{1};
+    } else {
+      const float lo = std::max(attr_as_float(prod, "activation_min", range->first), range->first);
+      const float hi =
+          std::min(attr_as_float(prod, "activation_max", range->second), range->second);
+      prod.attributes["activation_min"] = lo;
+      prod.attributes["activation_max"] = hi;
+    }
     prod.outputs[0] = act.outputs[0];
     producer[act.outputs[0]] = p->second;
     removed[i] = true;

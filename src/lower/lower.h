@@ -13,7 +13,7 @@
 //                          Transposes only where a region of NHWC nodes meets the rest
 //   fuse_quantized_pools   DQ → NhwcAveragePool → Q → ledge.NhwcQAveragePool (integers)
 //   fuse_hard_swish        x * HardSigmoid(x) (opset < 14 exports) → HardSwish(x)
-//   fuse_activations       Relu / Clip / Relu6 into the preceding NhwcConv or FullyConnected
+//   fuse_activations       Relu / Clip / Relu6 / HardSwish into the preceding NhwcConv or FullyConnected
 //   prepack_int8_weights   weights of the integer matrix products stored in their kernel's
 //                          packed layout, used in place from an artifact's mapping
 //   share_equal_constants  equal small constants (a quantized model's scales) become one

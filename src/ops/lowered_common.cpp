@@ -25,6 +25,7 @@ ActivationRange read_activation(const NodeContext& c) {
   ActivationRange r;
   r.min = c.attr_float("activation_min", r.min);
   r.max = c.attr_float("activation_max", r.max);
+  r.hard_swish = c.attr_int("activation_hard_swish", 0) != 0;
   return r;
 }
 

@@ -8,6 +8,7 @@
 // Relu6/Clip: [a, b]); absent means unbounded.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -32,11 +33,19 @@ struct Window2d {
 // Reads kernel_shape (unless given), strides, dilations and pads ([top, left, bottom, right]).
 Expected<Window2d> read_window2d(const NodeContext& c, int64_t kh, int64_t kw);
 
+// The activation fused into a lowered node: a clamp to [min, max] (Relu, Relu6), then, with
+// hard_swish, HardSwish (MobileNetV3's x · clamp(x / 6 + 1/2, 0, 1)).
 struct ActivationRange {
   float min = -std::numeric_limits<float>::infinity();
   float max = std::numeric_limits<float>::infinity();
-  float apply(float v) const { return v < min ? min : (v > max ? max : v); }
+  bool hard_swish = false;
+  float apply(float v) const {
+    v = v < min ? min : (v > max ? max : v);
+    return hard_swish ? hard_swish_of(v) : v;
+  }
+  static float hard_swish_of(float v) { return v * std::clamp(v / 6.f + 0.5f, 0.f, 1.f); }
 };
+// Attributes activation_min, activation_max and activation_hard_swish (0 or 1).
 ActivationRange read_activation(const NodeContext& c);
 
 }  // namespace ledge

@@ -545,10 +545,69 @@ TEST(FastPath, HardSigmoidTimesItsInputBecomesHardSwish) {
     auto s = Session::create(b.model, SessionOptions{});
     ASSERT_TRUE(s.ok());
     std::map<std::string, int> ops;
-    for (const auto& n : (*s)->model().graph.nodes) ++ops[n.op_type];
-    EXPECT_EQ(ops["HardSwish"], c.hard_swish);
+    for (const auto& n : (*s)->model().graph.nodes) {
+      ++ops[n.op_type];
+      if (n.attributes.count("activation_hard_swish")) ++ops["fused HardSwish"];
+    }
+    EXPECT_EQ(ops["HardSwish"] + ops["fused HardSwish"], c.hard_swish);
     EXPECT_EQ(ops["HardSigmoid"], 1 - c.hard_swish);
   }
+}
+
+// A HardSwish after a convolution or fully connected layer becomes part of it, on every
+// kernel: the GEMM (1x1; 3x3 with 16 channels), Winograd, the depthwise kernel (narrow images
+// through its ring, wide ones in place), XNNPACK (a first layer of 3 channels), the fully
+// connected GEMM. A Relu after the HardSwish stays a node of its own: the fused clamp comes
+// before the HardSwish.
+TEST(FastPath, HardSwishFusesIntoEveryConvolutionKernel) {
+  struct Case {
+    const char* what;
+    int64_t c, o, hw, k, stride, group;
+    bool relu_after;
+  };
+  const std::vector<Case> cases = {
+      {"1x1", 24, 40, 9, 1, 1, 1, false},
+      {"3x3 GEMM", 16, 24, 9, 3, 2, 1, false},
+      {"3x3 Winograd", 64, 64, 28, 3, 1, 1, false},
+      {"depthwise narrow", 40, 40, 14, 5, 1, 40, false},
+      {"depthwise wide", 24, 24, 30, 3, 2, 24, false},
+      {"first layer", 3, 16, 20, 3, 2, 1, false},
+      {"1x1 then Relu", 24, 40, 9, 1, 1, 1, true},
+  };
+  for (const Case& k : cases) {
+    for (int threads = 1; threads <= 2; ++threads) {
+      Builder b;
+      b.input("x", {1, k.c, k.hw, k.hw});
+      Node& conv = b.node("Conv",
+                          {"x", b.weight("w", b.random({k.o, k.c / k.group, k.k, k.k})),
+                           b.weight("b", b.random({k.o}))},
+                          {"c"});
+      conv.attributes["group"] = k.group;
+      conv.attributes["strides"] = std::vector<int64_t>{k.stride, k.stride};
+      const int64_t p = k.k / 2;
+      conv.attributes["pads"] = std::vector<int64_t>{p, p, p, p};
+      b.node("HardSwish", {"c"}, {k.relu_after ? "h" : "y"});
+      if (k.relu_after) b.node("Relu", {"h"}, {"y"});
+      b.output("y");
+      SCOPED_TRACE(std::string(k.what) + ", threads " + std::to_string(threads));
+      expect_fast_matches_reference(b, 1e-4, threads);
+      auto s = Session::create(b.model, SessionOptions{});
+      ASSERT_TRUE(s.ok());
+      std::map<std::string, int> ops;
+      for (const auto& n : (*s)->model().graph.nodes) ++ops[n.op_type];
+      EXPECT_EQ(ops["HardSwish"], 0);
+      EXPECT_EQ(ops["Relu"], k.relu_after ? 1 : 0);
+    }
+  }
+  Builder b;  // Gemm → HardSwish
+  b.input("x", {3, 50});
+  b.node("Gemm", {"x", b.weight("w", b.random({50, 30})), b.weight("b", b.random({30}))}, {"g"});
+  b.node("HardSwish", {"g"}, {"y"});
+  b.output("y");
+  expect_fast_matches_reference(b, 1e-4, 1);
+  auto s = Session::create(b.model, SessionOptions{});
+  ASSERT_TRUE(s.ok());
+  for (const auto& n : (*s)->model().graph.nodes) EXPECT_NE(n.op_type, "HardSwish");
 }
 
 TEST(FastPath, ChannelShuffleSliceAndReduceMeanStayNhwc) {
