@@ -32,7 +32,9 @@
 namespace ledge::artifact {
 
 inline constexpr char kMagic[6] = {'L', 'E', 'D', 'G', 'E', '\0'};
-inline constexpr uint16_t kFormatVersion = 1;
+// 2: lowered convolutions and fully connected layers may carry activation_hard_swish, which a
+// version-1 runner would ignore (and compute without the HardSwish).
+inline constexpr uint16_t kFormatVersion = 2;
 inline constexpr uint32_t kHeaderSize = 64;
 // Every tensor's bytes start at a multiple of this, relative to the data section, which
 // itself starts at a multiple of it in the file (and mmap returns page-aligned memory).

@@ -278,9 +278,9 @@ expect_error "compile into a missing folder" 5 "$ledge" compile "$example" -o "$
 head -c 300 "$tmp/example.ledge" >"$tmp/trunc.ledge"
 expect_error "truncated artifact" 3 "$ledge" run "$tmp/trunc.ledge"
 cp "$tmp/example.ledge" "$tmp/future.ledge"
-printf '\x02' | dd of="$tmp/future.ledge" bs=1 seek=6 conv=notrunc status=none
+printf '\x03' | dd of="$tmp/future.ledge" bs=1 seek=6 conv=notrunc status=none
 expect_error "artifact of another format version" 4 "$ledge" run "$tmp/future.ledge"
-check "version error names both versions" grep -q 'format version 2.*format version 1' "$tmp/err"
+check "version error names both versions" grep -q 'format version 3.*format version 2' "$tmp/err"
 cp "$tmp/example.ledge" "$tmp/flipped.ledge"
 printf '\x7f' | dd of="$tmp/flipped.ledge" bs=1 seek=5000 conv=notrunc status=none
 expect_error "corrupt artifact" 3 "$ledge" run "$tmp/flipped.ledge"

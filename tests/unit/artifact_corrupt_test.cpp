@@ -164,8 +164,10 @@ TEST(ArtifactCorrupt, HeaderErrorsAreNamed) {
   std::string magic = bytes;
   magic[0] = 'X';
   expect_error(magic, ErrorCode::kInvalidModel, "not a .ledge artifact");
-  expect_error(with_field<uint16_t>(bytes, 6, 2), ErrorCode::kUnsupported,
-               "artifact format version 2, but this ledge reads format version 1");
+  expect_error(with_field<uint16_t>(bytes, 6, 3), ErrorCode::kUnsupported,
+               "artifact format version 3, but this ledge reads format version 2");
+  expect_error(with_field<uint16_t>(bytes, 6, 1), ErrorCode::kUnsupported,
+               "artifact format version 1, but this ledge reads format version 2");
   expect_error(with_field<uint16_t>(bytes, 6, 0), ErrorCode::kUnsupported, "format version 0");
   expect_error(with_field<uint32_t>(bytes, 8, 1), ErrorCode::kUnsupported, "unknown flags");
   expect_error(with_field<uint32_t>(bytes, 12, 32), ErrorCode::kInvalidModel, "header size");

@@ -278,7 +278,7 @@ TEST(Artifact, RoundTripsThroughAFileWithMetadata) {
 
   auto info = read_artifact_info(path);
   ASSERT_TRUE(info.ok()) << info.error().message();
-  EXPECT_EQ(info->format_version, 1u);
+  EXPECT_EQ(info->format_version, 2u);
   EXPECT_EQ(info->file_bytes, fs::file_size(path));
   EXPECT_EQ(info->metadata.at("source"), "model.onnx");
   EXPECT_EQ(info->data_bytes % 64, 0u);
