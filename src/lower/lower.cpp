@@ -41,20 +41,6 @@ Status lower_for_cpu(Model& model) {
   return Status();
 }
 
-void fold_known_values(Graph& graph, const std::map<std::string, Tensor>& known) {
-  std::vector<Node> kept;
-  for (Node& n : graph.nodes) {
-    bool all = !n.outputs.empty();
-    for (const auto& o : n.outputs) all = all && !o.empty() && known.count(o);
-    if (all) {
-      for (const auto& o : n.outputs) graph.initializers[o] = known.at(o);
-      continue;
-    }
-    kept.push_back(std::move(n));
-  }
-  graph.nodes = std::move(kept);
-}
-
 void constants_to_initializers(Graph& graph) {
   std::vector<Node> kept;
   for (Node& n : graph.nodes) {

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <random>
 
 namespace ledge {
@@ -92,16 +93,22 @@ TimingSummary summarize(std::vector<double> v) {
 }
 
 std::optional<double> proc_status_mb(const std::string& key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.compare(0, key.size() + 1, key + ":") != 0) continue;
+  // C stdio, not std::ifstream: iostreams pull libstdc++'s locale machinery (0.3 MB) into
+  // the static device runner.
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return std::nullopt;
+  std::optional<double> mb;
+  char line[256];
+  const std::string prefix = key + ":";
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::strncmp(line, prefix.c_str(), prefix.size()) != 0) continue;
     char* end = nullptr;
-    const double kb = std::strtod(line.c_str() + key.size() + 1, &end);
-    if (end == line.c_str() + key.size() + 1) return std::nullopt;
-    return kb / 1024.0;
+    const double kb = std::strtod(line + prefix.size(), &end);
+    if (end != line + prefix.size()) mb = kb / 1024.0;
+    break;
   }
-  return std::nullopt;
+  std::fclose(f);
+  return mb;
 }
 
 Expected<Tensor> random_tensor(DType dtype, const Shape& shape, uint64_t seed) {

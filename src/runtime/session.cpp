@@ -157,8 +157,17 @@ Expected<std::unique_ptr<Session>> Session::create(std::shared_ptr<Model> model,
     model.reset();
     // A prepared artifact skips the passes and the lowering (a third of a small model's load),
     // unless shapes were overridden: fixed shapes may let them do more than at compile time.
+#if defined(LEDGE_PREPARED_ONLY)
+    // ledge-run-small leaves the passes and the lowering out (docs/artifact.md); with
+    // overridden shapes a prepared graph still runs, only without what they might add.
+    if (!lowered->prepared_for_cpu)
+      return unsupported(
+          "this runner runs only artifacts prepared by `ledge compile` (without the "
+          "optimizer and the lowering, it cannot prepare a model itself)");
+#else
     if (!lowered->prepared_for_cpu || !options.shape_overrides.empty())
       LEDGE_TRY(prepare_for_cpu(*lowered));
+#endif
     model = std::move(lowered);
     s->planned_ = true;
     s->arena_ = options.arena ? options.arena : std::make_shared<Arena>();
