@@ -1,5 +1,7 @@
 #include "kernels/depthwise_conv.h"
 
+#include "kernels/cpu_features.h"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -25,8 +27,7 @@ constexpr int64_t kLanes = 16;
 
 bool has_avx512() {
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f");
+  return cpu_features().avx512f;
 #else
   return false;
 #endif

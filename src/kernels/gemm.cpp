@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/cpu_features.h"
 #include "kernels/gemm_blocks.h"
 #include "kernels/simd.h"
 
@@ -295,10 +296,8 @@ void gemm_block(void* context, size_t row_block, size_t col_block) {
 std::vector<GemmPath> gemm_paths() {
   std::vector<GemmPath> paths;
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) paths.push_back({"avx512", gemm_avx512});
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    paths.push_back({"avx2", gemm_avx2});
+  if (cpu_features().avx512f) paths.push_back({"avx512", gemm_avx512});
+  if (cpu_features().avx2_fma) paths.push_back({"avx2", gemm_avx2});
 #endif
   paths.push_back({"reference", gemm_reference});
   return paths;

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "core/memory.h"
+#include "kernels/cpu_features.h"
 #include "kernels/fast_kernel.h"
 #include "kernels/gemm.h"
 #include "kernels/matmul_nbits_q8.h"
@@ -114,8 +115,7 @@ struct Isa {
 Isa pick_isa() {
   Isa isa;
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  if (cpu_features().avx2_fma) {
     isa.expand = expand_row_avx2;
     isa.dot = dot_avx2;
   }

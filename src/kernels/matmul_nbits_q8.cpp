@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/cpu_features.h"
 #include "ops/matmul_nbits_layout.h"
 
 #if defined(__x86_64__)
@@ -121,10 +122,8 @@ float row_portable(const uint8_t* codes, const QuantizedRow& a, const float* w_s
 
 RowFn pick_row_fn(Int4Q8Path path) {
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  const bool vnni = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                    __builtin_cpu_supports("avx512vnni");
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool vnni = cpu_features().avx512_vnni && cpu_features().avx512bw_vl;
+  const bool avx2 = cpu_features().avx2_fma;
   if (vnni && (path == Int4Q8Path::kBest || path == Int4Q8Path::kVnni512)) return row_vnni512;
   if (avx2 && (path == Int4Q8Path::kBest || path == Int4Q8Path::kAvx2)) return row_avx2;
 #endif

@@ -26,6 +26,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/cpu_features.h"
 #include "kernels/fast_kernel.h"
 #include "kernels/im2col.h"
 #include "kernels/qgemm.h"
@@ -484,9 +485,8 @@ class DepthwiseQConv : public PreparedKernel {
         weights_(std::move(w)),
         pool_(pool) {
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-    use_avx512_ = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                  __builtin_cpu_supports("avx512vl");
-    if (__builtin_cpu_supports("avx512vnni") && use_avx512_)
+    use_avx512_ = cpu_features().avx512bw_vl;
+    if (cpu_features().avx512_vnni && use_avx512_)
       vnni_ = plan_depthwise_vnni(weights_, c_, win_.kh * win_.kw, p_);
     if (use_avx512_ && !vnni_) weights32_.assign(weights_.begin(), weights_.end());
 #endif

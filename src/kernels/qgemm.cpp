@@ -6,12 +6,12 @@
 #include <cstring>
 #include <type_traits>
 
+#include "kernels/cpu_features.h"
 #include "kernels/gemm_blocks.h"
 #include "kernels/qgemm_panel.h"
 #include "ops/quant_common.h"
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -346,14 +346,6 @@ __attribute__((target("avx2,avxvnni"))) void range_avxvnni(size_t m, const uint8
 #undef LEDGE_TAIL
 }
 
-// AVX-VNNI (the VEX encoding of vpdpbusd, on CPUs with or without AVX-512): CPUID leaf 7,
-// sub-leaf 1, EAX bit 4. (Not every compiler's __builtin_cpu_supports knows its name.)
-bool has_avxvnni() {
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) return false;
-  return (eax >> 4) & 1;
-}
-
 #endif  // __x86_64__
 
 template <class Out>
@@ -367,11 +359,8 @@ template <class Out>
 std::vector<RangePath<Out>> range_paths() {
   std::vector<RangePath<Out>> paths;
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni"))
-    paths.push_back({"avx512vnni", range_vnni512<Out>});
-  if (__builtin_cpu_supports("avx2") && has_avxvnni())
-    paths.push_back({"avxvnni", range_avxvnni<Out>});
+  if (cpu_features().avx512_vnni) paths.push_back({"avx512vnni", range_vnni512<Out>});
+  if (cpu_features().avx_vnni) paths.push_back({"avxvnni", range_avxvnni<Out>});
 #elif defined(__aarch64__)
   if (qgemm_detail::has_neon_dot())
     paths.push_back({"neon_dot", qgemm_detail::range_neon_dot<Out>});

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/cpu_features.h"
 #include "kernels/fast_kernel.h"
 
 #if defined(__x86_64__)
@@ -42,10 +43,7 @@ LEDGE_VBMI void lookup_vbmi(const uint8_t* x, const uint8_t* table, uint8_t* y, 
   }
 }
 
-bool has_vbmi() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bw");
-}
+bool has_vbmi() { return cpu_features().avx512_vbmi; }
 #endif
 
 class LookupKernel : public PreparedKernel {
