@@ -71,6 +71,20 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 activate(const D
   return g.hard_swish ? hard_swish_512(v) : v;
 }
 
+// The lanes of the 16-channel block at c0 that hold channels.
+inline __mmask16 lane_mask(const DepthwiseGeometry& g, int64_t c0) {
+  const int64_t left = g.c - c0;
+  return left >= kLanes ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+}
+
+// The block's K·K weight vectors, to be kept in registers.
+template <int K>
+__attribute__((target("avx512f"), always_inline)) inline void load_weights(
+    const DepthwiseGeometry& g, const float* weights, int64_t c0, __m512* wv) {
+#pragma GCC unroll 25
+  for (int t = 0; t < K * K; ++t) wv[t] = _mm512_load_ps(weights + t * g.c_pad + c0);
+}
+
 // One output pixel of one 16-channel block, any column: taps outside the image skipped.
 template <int K>
 __attribute__((target("avx512f"), always_inline)) inline void depthwise_pixel(
@@ -105,11 +119,9 @@ __attribute__((target("avx512f"))) void depthwise_block_in_place(
   const int64_t first = std::min(g.ow, (win.pad_left + sw - 1) / sw);
   const int64_t last =
       g.w + win.pad_left >= K ? std::clamp((g.w + win.pad_left - K) / sw + 1, first, g.ow) : first;
-  const int64_t left = g.c - c0;
-  const __mmask16 m = left >= kLanes ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+  const __mmask16 m = lane_mask(g, c0);
   __m512 wv[K * K];
-#pragma GCC unroll 25
-  for (int t = 0; t < K * K; ++t) wv[t] = _mm512_load_ps(weights + t * g.c_pad + c0);
+  load_weights<K>(g, weights, c0, wv);
   const __m512 b = _mm512_load_ps(bias + c0);
   const __m512 lo = _mm512_set1_ps(g.lo), hi = _mm512_set1_ps(g.hi);
   for (int64_t oy = oy0; oy < oy1; ++oy) {
@@ -165,11 +177,9 @@ __attribute__((target("avx512f"))) void depthwise_block_ring(const DepthwiseGeom
   std::memset(ring, 0, static_cast<size_t>(K * cols * kLanes) * sizeof(float));
   int64_t held[K];  // the input row in each slot, -1: none yet
   std::fill(held, held + K, int64_t{-1});
-  const int64_t left = g.c - c0;
-  const __mmask16 m = left >= kLanes ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+  const __mmask16 m = lane_mask(g, c0);
   __m512 wv[K * K];
-#pragma GCC unroll 25
-  for (int t = 0; t < K * K; ++t) wv[t] = _mm512_load_ps(weights + t * g.c_pad + c0);
+  load_weights<K>(g, weights, c0, wv);
   const __m512 b = _mm512_load_ps(bias + c0);
   const __m512 lo = _mm512_set1_ps(g.lo), hi = _mm512_set1_ps(g.hi);
   for (int64_t oy = oy0; oy < oy1; ++oy) {

@@ -3,17 +3,9 @@
 # and int8 artifacts with the same outputs as ledge-run, refuses an operator it left out with
 # one clear line, and stays within issue 3's 2 MB (stripped).
 #   runner_small_test.sh PATH_TO_LEDGE PATH_TO_LEDGE_RUN PATH_TO_LEDGE_RUN_SMALL EXAMPLE_DIR
-set -uo pipefail
 ledge="$1" runner="$2" small="$3" example="$4"
+source "$(dirname "$0")/lib.sh"
 fm=/usr/share/datasets/fashion-mnist
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-check() {  # check NAME CONDITION...
-  local name="$1"; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
 
 size=$(stat -c %s "$small")
 echo "ledge-run-small: $size bytes"
@@ -40,5 +32,4 @@ check "an operator left out is refused (exit $rc)" test "$rc" -ne 0
 check "the refusal is one line naming Abs" bash -c \
   "[ \$(wc -l <'$tmp/err') -eq 1 ] && grep -q 'Abs' '$tmp/err'"
 
-echo "runner_small: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish runner_small
