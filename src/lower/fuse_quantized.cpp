@@ -207,19 +207,49 @@ class Fuser {
   }
 
  private:
+  // Whether every reader of y is a QuantizeLinear with x's scale and zero point (and y is
+  // not a graph output): then the QDQ model itself rounds y to x's levels.
+  bool requantized_alike(const std::string& y, const Dequant& x) const {
+    auto readers = p_.readers.find(y);
+    if (p_.graph_outputs.count(y) || readers == p_.readers.end() || readers->second.empty())
+      return false;
+    for (const Node* q : readers->second) {
+      if (!q->domain.empty() || q->op_type != "QuantizeLinear" || q->inputs.size() < 3 ||
+          q->inputs[0] != y)
+        return false;
+      const Tensor* scale = find_initializer(g_, q->inputs[1]);
+      const Tensor* zero = find_initializer(g_, q->inputs[2]);
+      if (!scale || !zero || scale->numel() != 1 || zero->numel() != 1 ||
+          !same_parameters(*scale, *zero, x))
+        return false;
+    }
+    return true;
+  }
+
   // DQ → MaxPool / Flatten / Reshape / Transpose / nearest Resize becomes the node on the
   // integers, then the DQ: these nodes pick, move or copy values without changing them, and
-  // the maximum commutes with the (increasing) dequantization. Returns whether anything moved.
+  // the maximum commutes with the (increasing) dequantization. A linear Resize whose output
+  // is quantized again with the input's parameters becomes ledge.QResize on the integers the
+  // same way (it rounds its weighted means as that QuantizeLinear would). Returns whether
+  // anything moved.
   bool sink_dequantize() {
     bool moved = false;
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       Node& n = g_.nodes[i];
-      if (!moves_values_unchanged(n) || n.inputs.empty() || n.outputs.size() != 1) continue;
+      const bool interpolates = interpolates_within_range(n);
+      if (!(moves_values_unchanged(n) || interpolates) || n.inputs.empty() ||
+          n.outputs.size() != 1)
+        continue;
       auto x = dequant_of(g_, p_, n.inputs[0]);
       auto readers = p_.readers.find(n.inputs[0]);
       if (!x || !per_tensor_activation(*x) || p_.graph_outputs.count(n.inputs[0]) ||
           readers == p_.readers.end())
         continue;
+      if (interpolates) {
+        if (!requantized_alike(n.outputs[0], *x)) continue;
+        n.domain = kLoweredDomain;
+        n.op_type = "QResize";
+      }
       const Node* dq = p_.producer.at(n.inputs[0]);
       auto at =
           std::find_if(g_.nodes.begin(), g_.nodes.end(), [&](const Node& m) { return &m == dq; });
@@ -516,6 +546,18 @@ bool moves_values_unchanged(const Node& node) {
                : std::string(def);
   };
   return string_attr("mode", "nearest") == "nearest" &&
+         string_attr("coordinate_transformation_mode", "half_pixel") != "tf_crop_and_resize";
+}
+
+bool interpolates_within_range(const Node& node) {
+  if (!node.domain.empty() || node.op_type != "Resize") return false;
+  auto string_attr = [&](const char* name, const char* def) {
+    auto it = node.attributes.find(name);
+    return it != node.attributes.end() && std::holds_alternative<std::string>(it->second)
+               ? std::get<std::string>(it->second)
+               : std::string(def);
+  };
+  return string_attr("mode", "nearest") == "linear" &&
          string_attr("coordinate_transformation_mode", "half_pixel") != "tf_crop_and_resize";
 }
 

@@ -50,6 +50,10 @@ void fuse_quantized_lookups(Graph& graph, int64_t opset);
 // them on the integers when a DequantizeLinear feeds them, and the quantizer gives their
 // outputs their inputs' scale.
 bool moves_values_unchanged(const Node& node);
+// A linear Resize (not tf_crop_and_resize): each output is a weighted mean of inputs, so its
+// values stay within the input's range and it may share the input's quantization parameters
+// (the lowering then runs it on the integers as ledge.QResize).
+bool interpolates_within_range(const Node& node);
 void constants_to_initializers(Graph& graph);
 // Nodes whose outputs were all evaluated ahead of time (infer_types' `known`) become
 // initializers: shape arithmetic on static shapes disappears.

@@ -112,8 +112,25 @@ Status infer_resize(InferContext& c) {
   return c.set_output(0, dt, std::move(out));
 }
 
+// ledge.QResize: Resize on the integers of a quantized tensor whose output has the input's
+// scale and zero point (the CPU lowering of DQ → linear Resize → Q, src/lower/
+// fuse_quantized.cpp). Linear interpolation commutes with the affine dequantization (its
+// weights sum to 1), so Q(Resize(DQ(x))) is the interpolation of the integers, rounded half to
+// even as QuantizeLinear rounds: the same up to the float rounding of the QDQ form.
+// Inputs and attributes as Resize-13; X is uint8 or int8; mode linear.
+Status infer_qresize(InferContext& c) {
+  LEDGE_TRY(require_input(c, 0));
+  if (c.input_dtype(0) != DType::kUInt8 && c.input_dtype(0) != DType::kInt8)
+    return c.fail("QResize takes uint8 or int8");
+  if (c.attr_string("mode", "nearest") != "linear") return c.fail("QResize interpolates linearly");
+  if (c.attr_string("coordinate_transformation_mode", "half_pixel") == "tf_crop_and_resize")
+    return c.fail("QResize does not crop");
+  return infer_resize(c);
+}
+
 Status run_resize(KernelContext& c) {
   ResizeSpec s = read_attributes(c);
+  s.round_to_nearest = c.node().domain == "ledge";
   ResizeInputs r;
   if (c.opset() < 11) {
     r.scales = c.input_or_null(1);
@@ -132,3 +149,4 @@ Status run_resize(KernelContext& c) {
 }  // namespace ledge
 
 LEDGE_DEFINE_OP(Resize, ledge::infer_resize, ledge::run_resize)
+LEDGE_DEFINE_OP_IN_DOMAIN(QResize, "ledge", ledge::infer_qresize, ledge::run_resize)

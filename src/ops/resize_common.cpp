@@ -142,8 +142,13 @@ Status resize_tensor(const NodeContext& c, const Tensor& x, const ResizeSpec& s,
   return dispatch<TypeSet::kAll>(x.dtype(), [&]<class T>() {
     const T* px = x.data<T>();
     T* py = y.data<T>();
-    // Integers truncate like the reference's astype (saturating where that is undefined).
-    auto convert = [](double v) { return saturate_cast<T>(v); };
+    // Integers truncate like the reference's astype (saturating where that is undefined), or
+    // round half to even for ledge.QResize.
+    auto convert = [&s](double v) {
+      if constexpr (std::is_integral_v<T>)
+        if (s.round_to_nearest) return saturate_cast<T>(std::nearbyint(v));
+      return saturate_cast<T>(v);
+    };
     const T extrapolated = convert(s.extrapolation_value);
     std::vector<int64_t> o(rank, 0), k(rank), sizes(rank);
     std::vector<const AxisTaps*> at(rank);

@@ -25,6 +25,9 @@ struct ResizeSpec {
   double extrapolation_value = 0;
   std::vector<double> scales;  // per dimension: output size / input size
   std::vector<double> roi;     // starts then ends (normalized), for tf_crop_and_resize
+  // Integers: round to nearest, ties to even (ledge.QResize, as QuantizeLinear rounds), where
+  // Resize truncates like the ONNX reference's astype.
+  bool round_to_nearest = false;
 };
 
 // Validates the attribute values of `s` (modes, names).

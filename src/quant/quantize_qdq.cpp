@@ -266,13 +266,15 @@ class Rewriter {
   }
 
   // `tensor`, then the tensors it was made from through MaxPool, Flatten, Reshape and
-  // Transpose (whose values are a subset of their input's), nearest first.
+  // Transpose (whose values are a subset of their input's) and linear Resize (whose values
+  // are weighted means of its input's), nearest first.
   std::vector<std::string> upstream_through_same_range(const std::string& tensor) const {
     std::vector<std::string> chain{tensor};
     for (auto it = producer_.find(tensor); it != producer_.end();
          it = producer_.find(chain.back())) {
       const Node& n = *it->second;
-      if (!moves_values_unchanged(n) || n.inputs.empty() || n.outputs.size() != 1 ||
+      if (!(moves_values_unchanged(n) || interpolates_within_range(n)) || n.inputs.empty() ||
+          n.outputs.size() != 1 ||
           chain.size() > producer_.size())
         break;
       chain.push_back(n.inputs[0]);

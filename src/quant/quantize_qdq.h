@@ -14,7 +14,8 @@
 //   - the activation input and output get a QuantizeLinear/DequantizeLinear pair with the
 //     calibrated range (uint8 or int8, asymmetric; zero is always exact); when the output
 //     feeds only a Relu or Clip, the pair follows it instead (all levels for [0, max]);
-//   - MaxPool, Flatten, Reshape and Transpose outputs get their input's parameters.
+//   - MaxPool, Flatten, Reshape, Transpose and Resize (nearest or linear) outputs get their
+//     input's parameters.
 // Graph outputs stay float. Nodes named in keep_float are left as they are (mixed
 // precision). The result is a new model; the input is not changed.
 #pragma once

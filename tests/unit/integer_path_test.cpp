@@ -739,8 +739,11 @@ TEST(IntegerPath, AveragePoolRunsOnTheIntegers) {
 }
 
 // A nearest-neighbour Resize between DQ and Q of one scale moves the integers (no float
-// round trip), with the QDQ model's bytes; a linear one stays float.
-TEST(IntegerPath, NearestResizeRunsOnTheIntegers) {
+// round trip), with the QDQ model's bytes. A linear one becomes ledge.QResize on the integers:
+// the QDQ model's bytes where its weighted means are not halfway between two levels (inputs
+// 16 levels apart, means of 1/16 weights), and at most a level off where they are (the float
+// form resolves such ties by its rounding noise).
+TEST(IntegerPath, ResizeRunsOnTheIntegers) {
   for (const char* mode : {"nearest", "linear"}) {
     ModelBuilder b(13);
     b.input("x", DType::kUInt8, {1, 3, 4, 5});
@@ -754,18 +757,29 @@ TEST(IntegerPath, NearestResizeRunsOnTheIntegers) {
     auto model = b.build();
     Model lowered = *model;
     ASSERT_TRUE(prepare_for_cpu(lowered).ok()) << mode;
-    int qdq = 0;
-    for (const Node& n : lowered.graph.nodes)
-      qdq += n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear";
-    EXPECT_EQ(qdq, std::string(mode) == "nearest" ? 0 : 2) << mode;
-    Tensor x = *Tensor::make(DType::kUInt8, {1, 3, 4, 5});
-    for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = static_cast<uint8_t>(i * 13);
+    std::map<std::string, int> ops;
+    for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
+    EXPECT_EQ(ops["QuantizeLinear"] + ops["DequantizeLinear"], 0) << mode;
+    EXPECT_EQ(ops["QResize"], std::string(mode) == "linear" ? 1 : 0);
     SessionOptions reference;
     reference.optimize = false;
-    auto want = (*Session::create(model, reference))->run({{"x", x}});
-    auto got = (*Session::create(model, SessionOptions{}))->run({{"x", x}});
-    ASSERT_TRUE(want.ok() && got.ok()) << mode;
-    expect_same_bytes((*want)[0], (*got)[0], mode);
+    for (const bool ties : {false, true}) {
+      Tensor x = *Tensor::make(DType::kUInt8, {1, 3, 4, 5});
+      for (int64_t i = 0; i < x.numel(); ++i)
+        x.data<uint8_t>()[i] = static_cast<uint8_t>(ties ? i * 13 : 17 + 16 * (i % 14));
+      auto want = (*Session::create(model, reference))->run({{"x", x}});
+      auto got = (*Session::create(model, SessionOptions{}))->run({{"x", x}});
+      ASSERT_TRUE(want.ok() && got.ok()) << mode;
+      if (std::string(mode) == "nearest" || !ties) {
+        expect_same_bytes((*want)[0], (*got)[0], mode);
+        continue;
+      }
+      const Tensor& w = (*want)[0];
+      const Tensor& g = (*got)[0];
+      ASSERT_EQ(w.shape(), g.shape());
+      for (int64_t i = 0; i < w.numel(); ++i)
+        EXPECT_LE(std::abs(int{w.data<uint8_t>()[i]} - int{g.data<uint8_t>()[i]}), 1) << i;
+    }
   }
 }
 

@@ -90,6 +90,76 @@ TEST(QuantizedModel, LowersToIntegerOperators) {
   }
 }
 
+// An upsampling between two quantized convolutions: the linear Resize shares its input's
+// parameters, and the lowering runs it on the integers as ledge.QResize (no float island).
+// A linear Resize whose output leaves the graph stays float.
+TEST(QuantizedModel, LinearResizeRunsOnTheIntegers) {
+  for (const bool to_graph_output : {false, true}) {
+    ModelBuilder b(13);
+    b.input("x", DType::kFloat32, {1, 4, 6, 6});
+    b.init("w1", random_tensor(DType::kFloat32, {8, 4, 3, 3}, 31));
+    b.init("w2", random_tensor(DType::kFloat32, {6, 8, 3, 3}, 32));
+    b.init("scales", Tensor::from_vector<float>({1, 1, 2, 2}, {4}));
+    b.node("Conv", {"x", "w1"}, {"c1"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+    b.node("Relu", {"c1"}, {"r1"});
+    b.node("Resize", {"r1", "", "scales"}, {"up"}).attributes["mode"] = std::string("linear");
+    b.init("fc", random_tensor(DType::kFloat32, {5, 6 * 12 * 12}, 35));
+    b.node("Conv", {"up", "w2"}, {"c2"}).attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+    b.node("Relu", {"c2"}, {"r2"});
+    b.node("Flatten", {"r2"}, {"f"});
+    b.node("Gemm", {"f", "fc"}, {"y"}).attributes["transB"] = int64_t{1};
+    b.output("y");
+    if (to_graph_output) b.output("up");
+    auto model = b.build();
+    QuantizeOptions o;
+    Dataset calib;
+    calib.samples = random_tensor(DType::kFloat32, {8, 4, 6, 6}, 33);
+    auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
+    ASSERT_TRUE(ranges.ok()) << ranges.error().message();
+    auto q = quantize_qdq(*model, *ranges, o);
+    ASSERT_TRUE(q.ok()) << q.error().message();
+    Model lowered = **q;
+    ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+    std::map<std::string, int> ops;
+    for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
+    EXPECT_EQ(ops["QResize"], to_graph_output ? 0 : 1);
+    EXPECT_EQ(ops["Resize"], to_graph_output ? 1 : 0);
+    EXPECT_EQ(ops["NhwcQLinearConv"], 2);
+    EXPECT_EQ(ops["QFullyConnected"], 1);
+    // Integer end to end (one DQ/Q pair around the float Resize that leaves the graph).
+    EXPECT_EQ(ops["DequantizeLinear"], to_graph_output ? 1 : 0);
+    const Tensor x = random_tensor(DType::kFloat32, {1, 4, 6, 6}, 34);
+    const Tensor want = run_one(*q, {{"x", x}}, false);
+    const Tensor got = run_one(*q, {{"x", x}}, true);
+    const Deviation d = deviation(want, got);
+    EXPECT_LT(d.worst, 0.02 * d.spread) << (to_graph_output ? "Resize to the output" : "");
+  }
+}
+
+// ledge.QResize rounds the interpolated integers half to even, as QuantizeLinear does (Resize
+// truncates, like the ONNX reference): 3 and 4 halfway is 4, 4 and 5 halfway is 4.
+TEST(QuantizedModel, QResizeRoundsHalfToEven) {
+  for (const bool rounded : {true, false}) {
+    ModelBuilder b(13);
+    b.input("x", DType::kUInt8, {1, 1, 2, 2});
+    b.init("scales", Tensor::from_vector<float>({1, 1, 1, 2}, {4}));
+    Node& r = b.node("Resize", {"x", "", "scales"}, {"y"});
+    r.attributes["mode"] = std::string("linear");
+    r.attributes["coordinate_transformation_mode"] = std::string("asymmetric");
+    if (rounded) {
+      r.domain = "ledge";
+      r.op_type = "QResize";
+    }
+    b.output("y");
+    const Tensor y = run_one(
+        b.build(), {{"x", Tensor::from_vector<uint8_t>({3, 4, 4, 5}, {1, 1, 2, 2})}}, false);
+    ASSERT_EQ(y.shape(), (Shape{1, 1, 2, 4}));
+    const std::vector<uint8_t> want = rounded ? std::vector<uint8_t>{3, 4, 4, 4, 4, 4, 5, 5}
+                                              : std::vector<uint8_t>{3, 3, 4, 4, 4, 4, 5, 5};
+    EXPECT_EQ(std::vector<uint8_t>(y.data<uint8_t>(), y.data<uint8_t>() + 8), want);
+  }
+}
+
 // A residual block quantized to QDQ: the Add of two quantized activations becomes ledge.QAdd
 // (which computes the QDQ arithmetic exactly).
 TEST(QuantizedModel, ResidualAddBecomesQAdd) {
