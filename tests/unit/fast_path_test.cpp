@@ -703,6 +703,44 @@ TEST(FastPath, ResidualAddWithRelu) {
   EXPECT_EQ(relus, 0);
 }
 
+// Bilinear Resize of NCHW images on XNNPACK: every coordinate mode it shares with ONNX, by
+// scales (2 and 3) or by sizes, one and two images; a scale whose output size is not exact
+// (XNNPACK would map coordinates by the size ratio) stays on the reference kernel.
+TEST(FastPath, LinearResize) {
+  std::mt19937 rng(13);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const char* modes[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"};
+  for (int trial = 0; trial < 24; ++trial) {
+    Builder b;
+    const bool by_sizes = trial % 3 == 2, inexact = trial % 6 == 4;
+    const int64_t n = 1 + trial % 2, c = pick(1, 5), h = inexact ? 5 : pick(2, 9),
+                  w = inexact ? 7 : pick(2, 9);
+    const char* mode = modes[trial % 4];
+    const float scale = inexact ? 1.5f : static_cast<float>(2 + trial % 2);
+    b.input("x", {n, c, h, w});
+    std::vector<std::string> in{"x", ""};
+    if (by_sizes) {
+      in.push_back("");
+      in.push_back(b.weight("sizes", Tensor::from_vector<int64_t>({n, c, h * 2 + 1, w * 3}, {4})));
+    } else {
+      in.push_back(b.weight("scales", Tensor::from_vector<float>({1, 1, scale, scale}, {4})));
+    }
+    Node& r = b.node("Resize", in, {"y"});
+    r.attributes["mode"] = std::string("linear");
+    r.attributes["coordinate_transformation_mode"] = std::string(mode);
+    b.output("y");
+    const bool taken = !inexact;
+    SCOPED_TRACE(std::string(mode) + (by_sizes ? " by sizes" : " scale " + std::to_string(scale)) +
+                 " " + std::to_string(h) + "x" + std::to_string(w));
+    expect_fast_matches_reference(b, 1e-5, 1 + trial % 2, taken ? 1 : 0);
+    if (!taken) {
+      auto s = Session::create(b.model, SessionOptions{});
+      ASSERT_TRUE(s.ok());
+      EXPECT_EQ((*s)->stats().fast_nodes, 0u);
+    }
+  }
+}
+
 // Add and Mul by a per-channel operand (squeeze-and-excitation in NHWC), on ledge's own
 // kernel: operand first or second, one row per image or shared, a fused Relu, a tensor large
 // enough for two threads, and a shape it does not take (broadcast along rows too).
