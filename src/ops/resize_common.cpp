@@ -125,6 +125,52 @@ Expected<int64_t> scaled_size(const NodeContext& c, int64_t in, double scale) {
   return static_cast<int64_t>(out);
 }
 
+// Whether only the last two dimensions are interpolated: every other one maps each output
+// index to the same input index with weight 1, and nothing is extrapolated.
+bool planes_only(const std::vector<std::vector<AxisTaps>>& taps) {
+  if (taps.size() < 2) return false;
+  for (size_t d = 0; d < taps.size(); ++d)
+    for (size_t o = 0; o < taps[d].size(); ++o) {
+      const AxisTaps& t = taps[d][o];
+      if (t.extrapolate) return false;
+      if (d + 2 < taps.size() &&
+          (t.taps.size() != 1 || t.taps[0].index != static_cast<int64_t>(o) ||
+           t.taps[0].weight != 1))
+        return false;
+    }
+  return true;
+}
+
+// The general loop below for that case, plane by plane, with the same arithmetic in the same
+// order (so the same results: the weight wy·wx, as 1·1·…·wy·wx rounds, then the sum in tap
+// order): the general loop's per-element bookkeeping made a 64x64x64 upsampling take 50 ms.
+template <class T, class Convert>
+void resize_planes(const std::vector<std::vector<AxisTaps>>& taps, const Shape& xs, const Shape& ys,
+                   const T* px, T* py, Convert convert) {
+  const size_t rank = xs.size();
+  const int64_t ih = xs[rank - 2], iw = xs[rank - 1], oh = ys[rank - 2], ow = ys[rank - 1];
+  int64_t planes = 1;
+  for (size_t d = 0; d + 2 < rank; ++d) planes *= xs[d];
+  const auto& ty = taps[rank - 2];
+  const auto& tx = taps[rank - 1];
+  for (int64_t p = 0; p < planes; ++p) {
+    const T* plane = px + p * ih * iw;
+    T* out = py + p * oh * ow;
+    for (int64_t oy = 0; oy < oh; ++oy) {
+      const std::vector<Tap>& wy = ty[static_cast<size_t>(oy)].taps;
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        const std::vector<Tap>& wx = tx[static_cast<size_t>(ox)].taps;
+        double sum = 0;
+        for (const Tap& a : wy)
+          for (const Tap& b : wx)
+            sum += a.weight * b.weight *
+                   static_cast<double>(static_cast<compute_t<T>>(plane[a.index * iw + b.index]));
+        out[oy * ow + ox] = convert(sum);
+      }
+    }
+  }
+}
+
 Status resize_tensor(const NodeContext& c, const Tensor& x, const ResizeSpec& s, Tensor& y) {
   const size_t rank = static_cast<size_t>(x.rank());
   if (y.numel() == 0) return Status();
@@ -150,6 +196,10 @@ Status resize_tensor(const NodeContext& c, const Tensor& x, const ResizeSpec& s,
       return saturate_cast<T>(v);
     };
     const T extrapolated = convert(s.extrapolation_value);
+    if (s.mode != "nearest" && planes_only(taps)) {
+      resize_planes(taps, x.shape(), y.shape(), px, py, convert);
+      return;
+    }
     std::vector<int64_t> o(rank, 0), k(rank), sizes(rank);
     std::vector<const AxisTaps*> at(rank);
     int64_t oi = 0;

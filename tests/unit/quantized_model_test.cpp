@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <set>
 
 #include "integer_test_util.h"
@@ -157,6 +158,45 @@ TEST(QuantizedModel, QResizeRoundsHalfToEven) {
     const std::vector<uint8_t> want = rounded ? std::vector<uint8_t>{3, 4, 4, 4, 4, 4, 5, 5}
                                               : std::vector<uint8_t>{3, 3, 4, 4, 4, 4, 5, 5};
     EXPECT_EQ(std::vector<uint8_t>(y.data<uint8_t>(), y.data<uint8_t>() + 8), want);
+  }
+}
+
+// Resize's plane loop (rank 4, only height and width interpolated) computes what its general
+// loop computes: the same tensor as rank 5 with a resized leading axis of 1 (general loop) gives
+// the same integers and floats, for linear and cubic, QResize and Resize.
+TEST(QuantizedModel, ResizePlaneLoopMatchesTheGeneralLoop) {
+  for (const char* mode : {"linear", "cubic"}) {
+    for (const bool integers : {true, false}) {
+      Tensor out[2];
+      for (int rank5 = 0; rank5 < 2; ++rank5) {
+        ModelBuilder b(13);
+        const Shape shape = rank5 ? Shape{1, 2, 3, 5, 7} : Shape{2, 3, 5, 7};
+        b.input("x", integers ? DType::kUInt8 : DType::kFloat32, shape);
+        b.init("scales", rank5 ? Tensor::from_vector<float>({1, 1, 1, 2.5f, 1.5f}, {5})
+                               : Tensor::from_vector<float>({1, 1, 2.5f, 1.5f}, {4}));
+        Node& r = b.node("Resize", {"x", "", "scales"}, {"y"});
+        r.attributes["mode"] = std::string(mode);
+        if (integers && std::string(mode) == "linear") {
+          r.domain = "ledge";
+          r.op_type = "QResize";
+        }
+        b.output("y");
+        Tensor x = integers ? random_tensor(DType::kFloat32, {2 * 3 * 5 * 7}, 41)
+                            : random_tensor(DType::kFloat32, shape, 41);
+        if (integers) {
+          Tensor u = *Tensor::make(DType::kUInt8, shape);
+          for (int64_t i = 0; i < u.numel(); ++i)
+            u.data<uint8_t>()[i] = static_cast<uint8_t>(std::fabs(x.data<float>()[i]) * 97);
+          x = u;
+        } else {
+          x = *x.reshaped(shape);
+        }
+        out[rank5] = run_one(b.build(), {{"x", x}}, false);
+      }
+      ASSERT_EQ(out[0].nbytes(), out[1].nbytes());
+      EXPECT_EQ(std::memcmp(out[0].raw(), out[1].raw(), out[0].nbytes()), 0)
+          << mode << (integers ? " integers" : " floats");
+    }
   }
 }
 
