@@ -237,8 +237,7 @@ class Fuser {
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       Node& n = g_.nodes[i];
       const bool interpolates = interpolates_within_range(n);
-      if (!(moves_values_unchanged(n) || interpolates) || n.inputs.empty() ||
-          n.outputs.size() != 1)
+      if (!(moves_values_unchanged(n) || interpolates) || n.inputs.empty() || n.outputs.size() != 1)
         continue;
       auto x = dequant_of(g_, p_, n.inputs[0]);
       auto readers = p_.readers.find(n.inputs[0]);
@@ -532,33 +531,32 @@ Status fuse_quantized_ops(Graph& graph) {
   return Status();
 }
 
+namespace {
+
+// The mode of an ONNX Resize that does not crop ("" for any other node): tf_crop_and_resize
+// writes its float extrapolation_value outside the crop, which no quantized tensor holds.
+std::string uncropped_resize_mode(const Node& node) {
+  if (!node.domain.empty() || node.op_type != "Resize") return "";
+  auto string_attr = [&](const char* name, const char* def) {
+    auto it = node.attributes.find(name);
+    return it != node.attributes.end() && std::holds_alternative<std::string>(it->second)
+               ? std::get<std::string>(it->second)
+               : std::string(def);
+  };
+  if (string_attr("coordinate_transformation_mode", "half_pixel") == "tf_crop_and_resize")
+    return "";
+  return string_attr("mode", "nearest");
+}
+
+}  // namespace
+
 bool moves_values_unchanged(const Node& node) {
   static const std::set<std::string> kOps = {"MaxPool", "Flatten", "Reshape", "Transpose", "Slice"};
   if (!node.domain.empty()) return false;
   if (kOps.count(node.op_type)) return true;
-  // Resize copies input values in nearest mode, except where tf_crop_and_resize writes its
-  // float extrapolation_value outside the crop.
-  if (node.op_type != "Resize") return false;
-  auto string_attr = [&](const char* name, const char* def) {
-    auto it = node.attributes.find(name);
-    return it != node.attributes.end() && std::holds_alternative<std::string>(it->second)
-               ? std::get<std::string>(it->second)
-               : std::string(def);
-  };
-  return string_attr("mode", "nearest") == "nearest" &&
-         string_attr("coordinate_transformation_mode", "half_pixel") != "tf_crop_and_resize";
+  return uncropped_resize_mode(node) == "nearest";  // copies input values
 }
 
-bool interpolates_within_range(const Node& node) {
-  if (!node.domain.empty() || node.op_type != "Resize") return false;
-  auto string_attr = [&](const char* name, const char* def) {
-    auto it = node.attributes.find(name);
-    return it != node.attributes.end() && std::holds_alternative<std::string>(it->second)
-               ? std::get<std::string>(it->second)
-               : std::string(def);
-  };
-  return string_attr("mode", "nearest") == "linear" &&
-         string_attr("coordinate_transformation_mode", "half_pixel") != "tf_crop_and_resize";
-}
+bool interpolates_within_range(const Node& node) { return uncropped_resize_mode(node) == "linear"; }
 
 }  // namespace ledge

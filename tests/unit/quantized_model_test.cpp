@@ -35,6 +35,24 @@ Deviation deviation(const Tensor& want, const Tensor& got) {
   return d;
 }
 
+// `model` (input "x") calibrated on `samples` and quantized to QDQ with options `o`; the
+// operators of that QDQ model after the CPU lowering, counted by type.
+void quantize_and_lower(const std::shared_ptr<Model>& model, Tensor samples,
+                        const QuantizeOptions& o, std::shared_ptr<Model>* qdq,
+                        std::map<std::string, int>* lowered_ops) {
+  Dataset calib;
+  calib.samples = std::move(samples);
+  auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
+  ASSERT_TRUE(ranges.ok()) << ranges.error().message();
+  auto q = quantize_qdq(*model, *ranges, o);
+  ASSERT_TRUE(q.ok()) << q.error().message();
+  Model lowered = **q;
+  ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+  lowered_ops->clear();
+  for (const Node& n : lowered.graph.nodes) ++(*lowered_ops)[n.op_type];
+  *qdq = *q;
+}
+
 // Conv → Relu → MaxPool → Conv → Flatten → Gemm, quantized to QDQ: the lowered model runs on
 // integer operators only (one QuantizeLinear for the input, float logits out of the last
 // product) and computes the QDQ model's function to within a step of the output.
@@ -62,17 +80,10 @@ TEST(QuantizedModel, LowersToIntegerOperators) {
   for (const bool unsigned_activations : {true, false}) {
     QuantizeOptions o;
     o.unsigned_activations = unsigned_activations;
-    Dataset calib;
-    calib.samples = random_tensor(DType::kFloat32, {16, 3, 10, 10}, 9);
-    auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
-    ASSERT_TRUE(ranges.ok()) << ranges.error().message();
-    auto q = quantize_qdq(*model, *ranges, o);
-    ASSERT_TRUE(q.ok()) << q.error().message();
-
-    Model lowered = **q;
-    ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+    std::shared_ptr<Model> q;
     std::map<std::string, int> ops;
-    for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
+    ASSERT_NO_FATAL_FAILURE(
+        quantize_and_lower(model, random_tensor(DType::kFloat32, {16, 3, 10, 10}, 9), o, &q, &ops));
     EXPECT_EQ(ops["NhwcQLinearConv"], 2);
     EXPECT_EQ(ops["QFullyConnected"], 1);
     EXPECT_EQ(ops["NhwcMaxPool"], 1);
@@ -81,8 +92,8 @@ TEST(QuantizedModel, LowersToIntegerOperators) {
     EXPECT_EQ(ops["Conv"] + ops["Gemm"] + ops["NhwcConv"] + ops["FullyConnected"], 0);
 
     const Tensor x = random_tensor(DType::kFloat32, {2, 3, 10, 10}, 11);
-    const Tensor want = run_one(*q, {{"x", x}}, false);  // QDQ as written, float in between
-    const Tensor got = run_one(*q, {{"x", x}}, true);    // integer operators
+    const Tensor want = run_one(q, {{"x", x}}, false);  // QDQ as written, float in between
+    const Tensor got = run_one(q, {{"x", x}}, true);    // integer operators
     ASSERT_EQ(want.shape(), got.shape());
     // Integer and float accumulation round differently: at most a step of r2 or so
     // through the last product; far below the spread of the logits.
@@ -111,18 +122,10 @@ TEST(QuantizedModel, LinearResizeRunsOnTheIntegers) {
     b.node("Gemm", {"f", "fc"}, {"y"}).attributes["transB"] = int64_t{1};
     b.output("y");
     if (to_graph_output) b.output("up");
-    auto model = b.build();
-    QuantizeOptions o;
-    Dataset calib;
-    calib.samples = random_tensor(DType::kFloat32, {8, 4, 6, 6}, 33);
-    auto ranges = calibrate(model, calib, "x", tensors_to_calibrate(*model, o), {}, {});
-    ASSERT_TRUE(ranges.ok()) << ranges.error().message();
-    auto q = quantize_qdq(*model, *ranges, o);
-    ASSERT_TRUE(q.ok()) << q.error().message();
-    Model lowered = **q;
-    ASSERT_TRUE(prepare_for_cpu(lowered).ok());
+    std::shared_ptr<Model> q;
     std::map<std::string, int> ops;
-    for (const Node& n : lowered.graph.nodes) ++ops[n.op_type];
+    ASSERT_NO_FATAL_FAILURE(quantize_and_lower(
+        b.build(), random_tensor(DType::kFloat32, {8, 4, 6, 6}, 33), QuantizeOptions{}, &q, &ops));
     EXPECT_EQ(ops["QResize"], to_graph_output ? 0 : 1);
     EXPECT_EQ(ops["Resize"], to_graph_output ? 1 : 0);
     EXPECT_EQ(ops["NhwcQLinearConv"], 2);
@@ -130,8 +133,8 @@ TEST(QuantizedModel, LinearResizeRunsOnTheIntegers) {
     // Integer end to end (one DQ/Q pair around the float Resize that leaves the graph).
     EXPECT_EQ(ops["DequantizeLinear"], to_graph_output ? 1 : 0);
     const Tensor x = random_tensor(DType::kFloat32, {1, 4, 6, 6}, 34);
-    const Tensor want = run_one(*q, {{"x", x}}, false);
-    const Tensor got = run_one(*q, {{"x", x}}, true);
+    const Tensor want = run_one(q, {{"x", x}}, false);
+    const Tensor got = run_one(q, {{"x", x}}, true);
     const Deviation d = deviation(want, got);
     EXPECT_LT(d.worst, 0.02 * d.spread) << (to_graph_output ? "Resize to the output" : "");
   }
