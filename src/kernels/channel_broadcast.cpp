@@ -36,7 +36,9 @@ void combine(bool multiply, bool clamp, const float* x, const float* s, float* y
     combine_rows<false, false>(x, s, y, rows, c, lo, hi);
 }
 
-// Two threads only pay off on large tensors: waking one costs more than 64K values.
+// Two threads pay off from 16K values: the producer wrote the tensor from both threads, and
+// with the rows split in order each thread reads what it wrote (one thread read half of it
+// from the other core's cache: mobilenet_v3_small's nine scales 0.036 -> 0.072 ms).
 constexpr size_t kParallelValues = 16384;
 
 class ChannelBroadcast : public PreparedKernel {
@@ -68,10 +70,7 @@ class ChannelBroadcast : public PreparedKernel {
       combine(multiply_, clamp_, x + at, s + (per_image_ ? n * channels_ : 0), y + at, r1 - r0,
               channels_, lo_, hi_);
     };
-    if (chunks == 1 && images_ == 1)
-      part(0);
-    else
-      pool_.parallel_for(images_ * chunks, part);
+    pool_.parallel_for(images_ * chunks, part);  // one task runs on this thread
     return Status();
   }
 
