@@ -33,17 +33,7 @@ class ThenHardSwish : public PreparedKernel {
 Expected<std::unique_ptr<PreparedKernel>> with_hard_swish(const PrepareContext& c,
                                                           std::unique_ptr<PreparedKernel> conv) {
   if (!conv) return conv;
-  const auto n = static_cast<size_t>(numel(c.output_shape(0)));
-  xnn_operator_t op = nullptr;
-  const xnn_status st = xnn_create_hardswish_nc_f32(n, n, n, 0, &op);
-  LEDGE_ASSIGN(auto act, make_xnn_kernel(
-                             st, op, "hardswish",
-                             [](xnn_operator_t o, const Tensor* const* in, Tensor* const* out,
-                                pthreadpool_t pool) {
-                               return xnn_setup_hardswish_nc_f32(o, 1, in[0]->data<float>(),
-                                                                 out[0]->data<float>(), pool);
-                             },
-                             c, 1, true));
+  LEDGE_ASSIGN(auto act, xnn_hardswish_kernel(c, static_cast<size_t>(numel(c.output_shape(0)))));
   if (!act) return act;
   return std::unique_ptr<PreparedKernel>(new ThenHardSwish(std::move(conv), std::move(act)));
 }

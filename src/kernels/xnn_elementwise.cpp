@@ -100,11 +100,8 @@ Expected<std::unique_ptr<PreparedKernel>> prepare_clip(PrepareContext& c) {
 }
 
 Expected<std::unique_ptr<PreparedKernel>> prepare_hardswish(PrepareContext& c) {
-  const size_t n = elements(c);
-  if (!all_float(c) || n == 0) return std::unique_ptr<PreparedKernel>();
-  xnn_operator_t op = nullptr;
-  const xnn_status st = xnn_create_hardswish_nc_f32(n, n, n, 0, &op);
-  return finish_unary<xnn_setup_hardswish_nc_f32>(c, st, op, "hardswish");
+  if (!all_float(c)) return std::unique_ptr<PreparedKernel>();
+  return xnn_hardswish_kernel(c, elements(c));
 }
 
 Expected<std::unique_ptr<PreparedKernel>> prepare_sigmoid(PrepareContext& c) {
@@ -150,6 +147,14 @@ Expected<std::unique_ptr<PreparedKernel>> prepare_softmax(PrepareContext& c) {
 }
 
 }  // namespace
+
+Expected<std::unique_ptr<PreparedKernel>> xnn_hardswish_kernel(const PrepareContext& c, size_t n) {
+  if (n == 0) return std::unique_ptr<PreparedKernel>();
+  xnn_operator_t op = nullptr;
+  const xnn_status st = xnn_create_hardswish_nc_f32(n, n, n, 0, &op);
+  return finish_unary<xnn_setup_hardswish_nc_f32>(c, st, op, "hardswish");
+}
+
 }  // namespace ledge
 
 using namespace ledge;

@@ -53,4 +53,7 @@ Expected<std::unique_ptr<PreparedKernel>> make_xnn_kernel(xnn_status created, xn
                                                           size_t num_inputs, bool in_place = false,
                                                           bool packed = false);
 
+// XNNPACK's HardSwish over n floats, one contiguous row, in place allowed (null where n is 0).
+Expected<std::unique_ptr<PreparedKernel>> xnn_hardswish_kernel(const PrepareContext& c, size_t n);
+
 }  // namespace ledge
